@@ -1,0 +1,46 @@
+"""conductor_nb: build, run and debug Conductor workflows from Python, starting in a notebook.
+
+The official Conductor Python SDK's names, on an embedded SQLite-backed engine by default (no server needed),
+or on a real Conductor server when CONDUCTOR_SERVER_URL is set.
+"""
+
+from .api import ConductorAPI, connect
+from .clients import (
+    ConductorClients,
+    MetadataClient,
+    OrkesClients,
+    OrkesMetadataClient,
+    OrkesTaskClient,
+    OrkesWorkflowClient,
+    TaskClient,
+    WorkflowClient,
+)
+from .config import AuthenticationSettings, Configuration
+from .errors import (
+    AuthError,
+    BadRequestError,
+    ConductorError,
+    ConflictError,
+    NotFoundError,
+    ServerError,
+    ValidationError,
+)
+from .models import *  # noqa: F401,F403  (every model is a public name)
+from .models import __all__ as _model_names
+from .worker.context import NonRetryableException, TaskContext, TaskInProgress, get_task_context
+from .worker.task_handler import TaskHandler
+from .worker.worker import Worker, worker_task
+from .workflow.conductor_workflow import ConductorWorkflow
+from .workflow.executor import WorkflowExecutor
+from .workflow.task import SimpleTask, TaskInterface, simple_task
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AuthError", "AuthenticationSettings", "BadRequestError", "ConductorAPI", "ConductorClients", "ConductorError",
+    "ConductorWorkflow", "Configuration", "ConflictError", "MetadataClient", "NonRetryableException",
+    "NotFoundError", "OrkesClients", "OrkesMetadataClient", "OrkesTaskClient", "OrkesWorkflowClient",
+    "ServerError", "SimpleTask", "TaskClient", "TaskContext", "TaskHandler", "TaskInProgress", "TaskInterface",
+    "ValidationError", "Worker", "WorkflowClient", "WorkflowExecutor", "connect", "get_task_context",
+    "simple_task", "worker_task", *_model_names,
+]

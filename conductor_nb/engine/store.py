@@ -1,0 +1,202 @@
+"""The SQLite store: the single source of truth for definitions, executions, queues and logs.
+
+A thin layer over one connection: rows hold the model JSON plus the columns that queries need. Callers group
+writes with `transaction()` so that every state transition is one atomic commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterator, Optional
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS workflow_def (
+    name TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (name, version));
+CREATE TABLE IF NOT EXISTS task_def (name TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS execution_def (def_key TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS workflow (
+    workflow_id TEXT PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL,
+    correlation_id TEXT, parent_workflow_id TEXT, create_time INTEGER NOT NULL, update_time INTEGER,
+    end_time INTEGER, def_key TEXT NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS workflow_by_status ON workflow (status, name);
+CREATE INDEX IF NOT EXISTS workflow_by_correlation ON workflow (correlation_id);
+CREATE TABLE IF NOT EXISTS task (
+    task_id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, seq INTEGER NOT NULL, ref TEXT NOT NULL,
+    task_type TEXT NOT NULL, status TEXT NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS task_by_workflow ON task (workflow_id, seq);
+CREATE TABLE IF NOT EXISTS queue (
+    task_id TEXT PRIMARY KEY, queue_name TEXT NOT NULL, visible_at INTEGER NOT NULL, priority INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS queue_ready ON queue (queue_name, visible_at);
+CREATE TABLE IF NOT EXISTS poll_data (
+    queue_name TEXT NOT NULL, domain TEXT NOT NULL, worker_id TEXT, last_poll_time INTEGER NOT NULL,
+    PRIMARY KEY (queue_name, domain));
+CREATE TABLE IF NOT EXISTS task_log (task_id TEXT NOT NULL, created_time INTEGER NOT NULL, log TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS task_log_by_task ON task_log (task_id);
+"""
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, separators=(",", ":"))
+
+
+class Store:
+    """Definitions, workflows, tasks, queue entries and task logs in one SQLite database."""
+
+    def __init__(self, path: str):
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # WAL lets readers in other processes work while we write; synchronous=NORMAL keeps every commit across a
+        # process crash (only an OS crash or power loss may drop the last commits, never corrupting the file).
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db.executescript(SCHEMA)
+        self._tx_depth = 0
+        self._tx_lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic commit for everything written inside; nested uses join the outer transaction."""
+        with self._tx_lock:
+            if self._tx_depth:
+                self._tx_depth += 1
+                try:
+                    yield
+                finally:
+                    self._tx_depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._tx_depth = 1
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._tx_depth = 0
+
+    def close(self) -> None:
+        self._db.close()
+
+    # definitions
+    def put_workflow_def(self, name: str, version: int, data: dict) -> None:
+        self._db.execute("INSERT OR REPLACE INTO workflow_def VALUES (?, ?, ?)", (name, version, dumps(data)))
+
+    def get_workflow_def(self, name: str, version: Optional[int]) -> Optional[dict]:
+        if version is None:
+            row = self._db.execute(
+                "SELECT json FROM workflow_def WHERE name = ? ORDER BY version DESC LIMIT 1", (name,)
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT json FROM workflow_def WHERE name = ? AND version = ?", (name, version)
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def all_workflow_defs(self) -> list[dict]:
+        rows = self._db.execute("SELECT json FROM workflow_def ORDER BY name, version")
+        return [json.loads(r[0]) for r in rows]
+
+    def delete_workflow_def(self, name: str, version: int) -> bool:
+        cur = self._db.execute("DELETE FROM workflow_def WHERE name = ? AND version = ?", (name, version))
+        return cur.rowcount > 0
+
+    def put_task_def(self, name: str, data: dict) -> None:
+        self._db.execute("INSERT OR REPLACE INTO task_def VALUES (?, ?)", (name, dumps(data)))
+
+    def get_task_def(self, name: str) -> Optional[dict]:
+        row = self._db.execute("SELECT json FROM task_def WHERE name = ?", (name,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def all_task_defs(self) -> list[dict]:
+        return [json.loads(r[0]) for r in self._db.execute("SELECT json FROM task_def ORDER BY name")]
+
+    def delete_task_def(self, name: str) -> bool:
+        return self._db.execute("DELETE FROM task_def WHERE name = ?", (name,)).rowcount > 0
+
+    def put_execution_def(self, def_key: str, json_text: str) -> None:
+        self._db.execute("INSERT OR IGNORE INTO execution_def VALUES (?, ?)", (def_key, json_text))
+
+    def get_execution_def(self, def_key: str) -> dict:
+        (text,) = self._db.execute("SELECT json FROM execution_def WHERE def_key = ?", (def_key,)).fetchone()
+        return json.loads(text)
+
+    # executions
+    def put_workflow(self, row: dict, data: dict) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO workflow VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row["workflow_id"], row["name"], row["version"], row["status"], row["correlation_id"],
+             row["parent_workflow_id"], row["create_time"], row["update_time"], row["end_time"], row["def_key"],
+             dumps(data)),
+        )
+
+    def get_workflow(self, workflow_id: str) -> Optional[tuple[str, dict]]:
+        """(def_key, workflow JSON without tasks), or None."""
+        row = self._db.execute("SELECT def_key, json FROM workflow WHERE workflow_id = ?", (workflow_id,)).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def delete_workflow(self, workflow_id: str) -> bool:
+        self._db.execute(
+            "DELETE FROM queue WHERE task_id IN (SELECT task_id FROM task WHERE workflow_id = ?)", (workflow_id,)
+        )
+        self._db.execute(
+            "DELETE FROM task_log WHERE task_id IN (SELECT task_id FROM task WHERE workflow_id = ?)", (workflow_id,)
+        )
+        self._db.execute("DELETE FROM task WHERE workflow_id = ?", (workflow_id,))
+        return self._db.execute("DELETE FROM workflow WHERE workflow_id = ?", (workflow_id,)).rowcount > 0
+
+    def put_task(self, task_id: str, workflow_id: str, seq: int, ref: str, task_type: str, status: str,
+                 data: dict) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO task VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (task_id, workflow_id, seq, ref, task_type, status, dumps(data)),
+        )
+
+    def get_task(self, task_id: str) -> Optional[dict]:
+        row = self._db.execute("SELECT json FROM task WHERE task_id = ?", (task_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def workflow_tasks(self, workflow_id: str) -> list[dict]:
+        rows = self._db.execute("SELECT json FROM task WHERE workflow_id = ? ORDER BY seq", (workflow_id,))
+        return [json.loads(r[0]) for r in rows]
+
+    # queues
+    def push(self, queue_name: str, task_id: str, visible_at: int, priority: int) -> None:
+        self._db.execute("INSERT OR REPLACE INTO queue VALUES (?, ?, ?, ?)", (task_id, queue_name, visible_at, priority))
+
+    def pop(self, queue_name: str, now: int, count: int) -> list[str]:
+        """Take up to `count` visible task ids from a queue, highest priority first, then oldest."""
+        ids = [r[0] for r in self._db.execute(
+            "SELECT task_id FROM queue WHERE queue_name = ? AND visible_at <= ? "
+            "ORDER BY priority DESC, visible_at, rowid LIMIT ?", (queue_name, now, count))]
+        if ids:
+            self._db.executemany("DELETE FROM queue WHERE task_id = ?", [(i,) for i in ids])
+        return ids
+
+    def unqueue(self, task_id: str) -> None:
+        self._db.execute("DELETE FROM queue WHERE task_id = ?", (task_id,))
+
+    def next_visible_at(self, queue_name: str) -> Optional[int]:
+        (value,) = self._db.execute("SELECT MIN(visible_at) FROM queue WHERE queue_name = ?", (queue_name,)).fetchone()
+        return value
+
+    def record_poll(self, queue_name: str, domain: str, worker_id: Optional[str], now: int) -> None:
+        self._db.execute("INSERT OR REPLACE INTO poll_data VALUES (?, ?, ?, ?)", (queue_name, domain, worker_id, now))
+
+    # logs
+    def add_log(self, task_id: str, created_time: int, log: str) -> None:
+        self._db.execute("INSERT INTO task_log VALUES (?, ?, ?)", (task_id, created_time, log))
+
+    def task_logs(self, task_id: str) -> list[tuple[str, int]]:
+        rows = self._db.execute(
+            "SELECT log, created_time FROM task_log WHERE task_id = ? ORDER BY rowid", (task_id,)
+        )
+        return [(r[0], r[1]) for r in rows]

@@ -1,0 +1,1 @@
+"""Workers: functions that do SIMPLE tasks, and the TaskHandler that runs them on threads."""

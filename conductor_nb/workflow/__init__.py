@@ -1,0 +1,1 @@
+"""The workflow DSL and the executor that runs what it builds."""
