@@ -33,6 +33,46 @@ from .worker.worker import Worker, worker_task
 from .workflow.conductor_workflow import ConductorWorkflow
 from .workflow.executor import WorkflowExecutor
 from .workflow.task import SimpleTask, TaskInterface, simple_task
+from .workflow.tasks import (
+    AssignmentCompletionStrategy,
+    ConductorEventTask,
+    DoWhileTask,
+    DynamicForkTask,
+    DynamicTask,
+    EvaluatorType,
+    EventTaskInterface,
+    ForEachTask,
+    ForkTask,
+    GetDocument,
+    HttpInput,
+    HttpMethod,
+    HttpPollInput,
+    HttpPollTask,
+    HttpTask,
+    HumanTask,
+    InlineSubWorkflowTask,
+    InlineTask,
+    JavascriptTask,
+    JoinTask,
+    JsonJQTask,
+    KafkaPublishInput,
+    KafkaPublishTask,
+    LoopTask,
+    PullWorkflowMessagesTask,
+    SetVariableTask,
+    SqsEventTask,
+    StartWorkflowTask,
+    SubWorkflowTask,
+    SwitchTask,
+    TerminateTask,
+    TriggerType,
+    WaitForDurationTask,
+    WaitForWebHookTask,
+    WaitTask,
+    WaitUntilTask,
+    wait_for_webhook,
+)
+from .workflow.tasks import __all__ as _task_builder_names
 
 __version__ = "0.1.0"
 
@@ -42,5 +82,5 @@ __all__ = [
     "NotFoundError", "OrkesClients", "OrkesMetadataClient", "OrkesTaskClient", "OrkesWorkflowClient",
     "ServerError", "SimpleTask", "TaskClient", "TaskContext", "TaskHandler", "TaskInProgress", "TaskInterface",
     "ValidationError", "Worker", "WorkflowClient", "WorkflowExecutor", "connect", "get_task_context",
-    "simple_task", "worker_task", *_model_names,
+    "simple_task", "worker_task", *_model_names, *_task_builder_names,
 ]

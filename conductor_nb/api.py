@@ -196,9 +196,7 @@ def _open(configuration: Configuration) -> ConductorAPI:
         from .engine import Engine
 
         return Engine(configuration.db_path)
-    from .errors import ConductorError
+    from .http import HttpConductor
 
-    raise ConductorError(
-        f"CONDUCTOR_SERVER_URL is set to {configuration.host!r}, but this version of conductor_nb only runs the "
-        "embedded engine; unset CONDUCTOR_SERVER_URL to use it"
-    )
+    return HttpConductor(configuration.host, configuration.authentication_settings,
+                         token_ttl_s=configuration.auth_token_ttl_min * 60)

@@ -1,8 +1,10 @@
 """The engine's shell: receives ConductorAPI calls, loads state, asks the decider, commits, and wakes waiters.
 
-One lock serialises state transitions inside a process; each transition is one SQLite transaction. Workers
-waiting in a long poll and callers waiting in a sync execute sleep on condition variables and are woken the
-moment their task is queued or their workflow moves: nothing on this path polls on a timer.
+One lock serialises state transitions inside a process and each API call is one SQLite transaction, including
+everything it sets off (a child workflow ending resumes its parent in the same commit). Running workflows stay
+in memory between calls (checked against the row's `rev`, so another process's writes are seen), which keeps a
+transition's cost flat however long the workflow. Workers in a long poll and callers in a sync execute sleep on
+condition variables and are woken the moment their task is queued or their workflow moves.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import hashlib
 import threading
 import time
 import uuid
-from typing import Optional
+from collections import deque
+from typing import Callable, Optional
 
-from ..errors import BadRequestError, ConflictError, NotFoundError, ServerError, bad_request
+from ..errors import ConflictError, NotFoundError, ServerError, bad_request
 from ..models import (
+    SearchResult,
     StartWorkflowRequest,
     Task,
     TaskDef,
@@ -28,41 +32,93 @@ from ..models import (
     WorkflowStatus,
     WorkflowStatusResponse,
 )
-from . import decider, validation
+from . import decider, search, summaries, validation
 from .clock import SystemClock
+from .definitions import DefinitionIndex
+from .state import PENDING, WorkflowState
 from .store import Store, dumps
-from .tasks import kind_of
+from .system_tasks import SYSTEM_QUEUE, SystemTaskRunner
+from .tasks import REGISTRY, kind_of
+from .tasks.sub_workflow import TASK_STATUS_OF_CHILD
+from .tasks.wait import Wait
 
 MAX_POLL_TIMEOUT_MS = 5000
 POLL_RECORD_INTERVAL_MS = 1000
+MAX_CACHED_WORKFLOWS = 10_000
 
 
 def queue_name(task_type: str, domain: Optional[str]) -> str:
     return f"{domain}:{task_type}" if domain else task_type
 
 
+class _Transition:
+    """What one API call changed, saved in one SQLite transaction when the call's work is done."""
+
+    def __init__(self):
+        self.dirty: dict[str, WorkflowState] = {}
+        self.changed: dict[str, dict[str, Task]] = {}
+        self.removed: set[str] = set()
+        self.queued: set[str] = set()
+        self.followups: deque[Callable[[], None]] = deque()
+
+    def mark(self, state: WorkflowState, tasks=()) -> None:
+        wf_id = state.workflow.workflow_id
+        self.dirty[wf_id] = state
+        changed = self.changed.setdefault(wf_id, {})
+        for task in tasks:
+            changed[task.task_id] = task
+
+
+class _Services:
+    """What the decider may ask of the engine during one transition."""
+
+    def __init__(self, engine: Engine, tx: _Transition):
+        self._engine = engine
+        self._tx = tx
+
+    def task_def(self, name: str) -> Optional[TaskDef]:
+        return self._engine._task_def(name)
+
+    def start_child(self, ctx, task: Task, request: StartWorkflowRequest) -> str:
+        return self._engine._start(self._tx, request, parent=(ctx.workflow, task))
+
+    def start_workflow(self, request: StartWorkflowRequest) -> str:
+        return self._engine._start(self._tx, request)
+
+    def cancel_child(self, child_workflow_id: str, reason: str) -> None:
+        self._tx.followups.append(lambda: self._engine._terminate(self._tx, child_workflow_id, reason))
+
+
 class Engine:
     """An embedded Conductor server: the ConductorAPI protocol over a SQLite file (or `":memory:"`)."""
 
-    def __init__(self, db_path: str = ":memory:", clock=None):
+    def __init__(self, db_path: str = ":memory:", clock=None, system_threads: int = 4):
         self._store = Store(db_path)
         self._clock = clock or SystemClock()
         self._lock = threading.RLock()
         self._queue_ready: dict[str, threading.Condition] = {}
         self._workflow_moved = threading.Condition(self._lock)
-        self._definitions: dict[str, WorkflowDef] = {}
+        self._indexes: dict[str, DefinitionIndex] = {}
+        self._states: dict[str, WorkflowState] = {}
+        self._task_defs: dict[str, Optional[TaskDef]] = {}
         self._last_poll_record: dict[tuple[str, str], int] = {}
+        self._closed = False
+        self._system = SystemTaskRunner(self, system_threads)
+        self._requeue_background_tasks()
 
     @property
     def db_path(self) -> str:
         return self._store.path
 
     def close(self) -> None:
-        """Wake every waiter and close the database."""
+        """Wake every waiter, stop the system-task threads and close the database."""
         with self._lock:
+            self._closed = True
             for cv in self._queue_ready.values():
                 cv.notify_all()
             self._workflow_moved.notify_all()
+        self._system.stop()
+        with self._lock:
             self._store.close()
 
     # ----------------------------------------------------------------------------------------------- metadata
@@ -101,6 +157,7 @@ class Engine:
         with self._lock, self._store.transaction():
             for d in prepared:
                 self._store.put_task_def(d.name, d.to_dict())
+                self._task_defs.pop(d.name, None)
 
     def update_task_def(self, task_def: TaskDef) -> None:
         prepared = validation.task_def(task_def, self._clock.now())
@@ -108,6 +165,7 @@ class Engine:
             if self._store.get_task_def(prepared.name) is None:
                 raise NotFoundError(f"No such taskType found by name: {prepared.name}")
             self._store.put_task_def(prepared.name, prepared.to_dict())
+            self._task_defs.pop(prepared.name, None)
 
     def get_task_def(self, name: str) -> TaskDef:
         with self._lock:
@@ -124,28 +182,12 @@ class Engine:
         with self._lock, self._store.transaction():
             if not self._store.delete_task_def(name):
                 raise NotFoundError(f"No such taskType found by name: {name}")
+            self._task_defs.pop(name, None)
 
     # ---------------------------------------------------------------------------------------------- workflows
     def start_workflow(self, request: StartWorkflowRequest) -> str:
         request = validation.start_request(request)
-        with self._lock:
-            definition = self._definition_for(request)
-            now = self._clock.now()
-            wf = Workflow(
-                workflow_id=str(uuid.uuid4()), status=WorkflowStatus.RUNNING.value,
-                input=_with_template(request.input, definition.input_template),
-                output={}, correlation_id=request.correlation_id, priority=request.priority or 0,
-                task_to_domain=request.task_to_domain or {}, variables=dict(definition.variables or {}),
-                create_time=now, update_time=now, start_time=now, end_time=0, last_retried_time=0,
-                workflow_name=definition.name, workflow_version=definition.version,
-                created_by=request.created_by, idempotency_key=request.idempotency_key,
-                failed_reference_task_names=[], failed_task_names=[], tasks=[], history=[],
-                workflow_definition=definition,
-            )
-            with self._store.transaction():
-                def_key = self._remember_definition(definition)
-                self._decide_and_save(wf, def_key, now, changed=[])
-            return wf.workflow_id
+        return self._transition(lambda tx: self._start(tx, request))
 
     def execute_workflow(self, request: StartWorkflowRequest, request_id: Optional[str] = None,
                          wait_until_task_ref: Optional[str] = None, wait_for_seconds: int = 10) -> WorkflowRun:
@@ -154,81 +196,104 @@ class Engine:
         deadline = time.monotonic() + (wait_for_seconds if wait_for_seconds is not None else 10)
         with self._lock:
             while True:
-                wf = self._load(workflow_id)[0]
-                if _sync_execute_done(wf, targets):
+                state = self._state(workflow_id)
+                if self._sync_execute_done(state, targets):
                     timed_out = False
                     break
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or self._closed:
                     timed_out = True
                     break
                 self._workflow_moved.wait(remaining)
-        return _workflow_run(wf, request_id or str(uuid.uuid4()), timed_out)
+            return _workflow_run(state.workflow, request_id or str(uuid.uuid4()), timed_out)
 
     def get_workflow(self, workflow_id: str, include_tasks: bool = True) -> Workflow:
         with self._lock:
-            wf = self._load(workflow_id)[0]
+            data = self._state(workflow_id).workflow.to_dict()
         if not include_tasks:
-            wf.tasks = []
-        return wf
+            data["tasks"] = []
+        return Workflow.from_dict(data)
 
     def get_workflow_status(self, workflow_id: str, include_output: bool = False,
                             include_variables: bool = False) -> WorkflowStatusResponse:
-        wf = self.get_workflow(workflow_id, include_tasks=False)
-        return WorkflowStatusResponse(
-            workflow_id=wf.workflow_id, correlation_id=wf.correlation_id, status=wf.status,
-            output=wf.output if include_output else None, variables=wf.variables if include_variables else None,
-        )
+        with self._lock:
+            wf = self._state(workflow_id).workflow
+            return WorkflowStatusResponse(
+                workflow_id=wf.workflow_id, correlation_id=wf.correlation_id, status=wf.status,
+                output=dict(wf.output or {}) if include_output else None,
+                variables=dict(wf.variables or {}) if include_variables else None,
+            )
 
     def terminate_workflow(self, workflow_id: str, reason: Optional[str] = None,
                            trigger_failure_workflow: bool = False) -> None:
-        with self._lock, self._store.transaction():
-            wf, def_key = self._load(workflow_id)
-            if wf.status == WorkflowStatus.COMPLETED.value:
+        def terminate(tx: _Transition) -> None:
+            state = self._state(workflow_id)
+            if state.workflow.status == WorkflowStatus.COMPLETED.value:
                 raise ConflictError(f"Cannot terminate a COMPLETED workflow: {workflow_id}")
-            if wf.status == WorkflowStatus.TERMINATED.value:
-                return
-            now = self._clock.now()
-            changed = []
-            for task in wf.tasks:
-                if task.status in decider.PENDING:
-                    task.status = TaskStatus.CANCELED.value
-                    task.end_time = now
-                    self._store.unqueue(task.task_id)
-                    changed.append(task)
-            wf.status = WorkflowStatus.TERMINATED.value
-            wf.reason_for_incompletion = reason
-            wf.end_time = now
-            self._save(wf, def_key, now, changed)
-            self._notify([], moved=True)
+            self._terminate(tx, workflow_id, reason, trigger_failure_workflow)
+
+        self._transition(terminate)
+
+    def _terminate(self, tx: _Transition, workflow_id: str, reason: Optional[str],
+                   trigger_failure_workflow: bool = False) -> None:
+        state = self._state(workflow_id)
+        if WorkflowStatus(state.workflow.status).is_terminal:
+            return
+        ctx = self._context(tx, state)
+        ctx.end(WorkflowStatus.TERMINATED.value, reason)
+        ctx.failure_workflow_due = trigger_failure_workflow
+        self._record(tx, ctx)
 
     def pause_workflow(self, workflow_id: str) -> None:
-        with self._lock, self._store.transaction():
-            wf, def_key = self._load(workflow_id)
+        def pause(tx: _Transition) -> None:
+            state = self._state(workflow_id)
+            wf = state.workflow
             if WorkflowStatus(wf.status).is_terminal:
                 raise ConflictError(
-                    f"Workflow: {workflow_id} has ended, status cannot be updated. Current status: {wf.status}"
-                )
-            if wf.status == WorkflowStatus.PAUSED.value:
-                return
-            wf.status = WorkflowStatus.PAUSED.value
-            self._save(wf, def_key, self._clock.now(), [])
-            self._notify([], moved=True)
+                    f"Workflow: {workflow_id} has ended, status cannot be updated. Current status: {wf.status}")
+            if wf.status != WorkflowStatus.PAUSED.value:
+                wf.status = WorkflowStatus.PAUSED.value
+                tx.mark(state)
+
+        self._transition(pause)
 
     def resume_workflow(self, workflow_id: str) -> None:
-        with self._lock, self._store.transaction():
-            wf, def_key = self._load(workflow_id)
+        def resume(tx: _Transition) -> None:
+            state = self._state(workflow_id)
+            wf = state.workflow
             if wf.status != WorkflowStatus.PAUSED.value:
                 raise ServerError(
-                    f"The workflow {workflow_id} is not PAUSED so cannot resume. Current status is {wf.status}"
-                )
+                    f"The workflow {workflow_id} is not PAUSED so cannot resume. Current status is {wf.status}")
             wf.status = WorkflowStatus.RUNNING.value
-            self._decide_and_save(wf, def_key, self._clock.now(), changed=[])
+            unfollowed = [t for t in wf.tasks if not t.executed and t.status not in PENDING]
+            self._decide(tx, state, unfollowed)
+
+        self._transition(resume)
 
     def delete_workflow(self, workflow_id: str, archive_workflow: bool = True) -> None:
         with self._lock, self._store.transaction():
             if not self._store.delete_workflow(workflow_id):
                 raise NotFoundError(f"Workflow with id: {workflow_id} not found.")
+            self._states.pop(workflow_id, None)
+
+    def search_workflows(self, start: int = 0, size: int = 100, sort: Optional[str] = None, free_text: str = "*",
+                         query: Optional[str] = None) -> SearchResult:
+        return self._search(search.WORKFLOW_SEARCH, summaries.workflow_summary, start, size, sort, free_text, query)
+
+    def search_tasks(self, start: int = 0, size: int = 100, sort: Optional[str] = None, free_text: str = "*",
+                     query: Optional[str] = None) -> SearchResult:
+        return self._search(search.TASK_SEARCH, summaries.task_summary, start, size, sort, free_text, query)
+
+    def _search(self, spec, summarise, start, size, sort, free_text, query) -> SearchResult:
+        try:
+            count_sql, count_params, page_sql, page_params = search.compile_search(
+                spec, query, free_text, sort, start, size)
+        except search.SearchQueryError as e:
+            raise bad_request(e.param, str(e).split(": ", 1)[1], query if e.param == "query" else None) from None
+        with self._lock:
+            total = self._store.count(count_sql, count_params)
+            rows = self._store.json_rows(page_sql, page_params) if size else []
+        return SearchResult(total_hits=total, results=[summarise(row) for row in rows])
 
     # -------------------------------------------------------------------------------------------------- tasks
     def poll_task(self, task_type: str, worker_id: Optional[str] = None,
@@ -238,45 +303,51 @@ class Engine:
 
     def batch_poll_tasks(self, task_type: str, worker_id: Optional[str] = None, count: int = 1,
                          timeout_ms: int = 100, domain: Optional[str] = None) -> list[Task]:
-        if not task_type:
-            raise bad_request("taskType", "must not be empty")
+        if not task_type or task_type.startswith("#"):
+            raise bad_request("taskType", "must be a task type name (not empty, not starting with '#')", task_type)
         if count is None or count < 1:
             raise bad_request("count", "must be at least 1", count)
         if timeout_ms is None or not 0 <= timeout_ms <= MAX_POLL_TIMEOUT_MS:
             raise bad_request("timeout", f"must be between 0 and {MAX_POLL_TIMEOUT_MS} ms", timeout_ms)
-        queue = queue_name(task_type, domain)
+        return self._poll(queue_name(task_type, domain), domain, worker_id, count, timeout_ms)
+
+    def _poll(self, queue: str, domain: Optional[str], worker_id: Optional[str], count: int,
+              timeout_ms: int) -> list[Task]:
+        """Take up to `count` tasks from a queue, waiting up to `timeout_ms` for the first one."""
         deadline = time.monotonic() + timeout_ms / 1000
         with self._lock:
             ready = self._queue_ready.setdefault(queue, threading.Condition(self._lock))
             while True:
-                tasks = self._take(queue, domain, worker_id, count)
+                tasks = self._transition(lambda tx: self._take(tx, queue, domain, worker_id, count))
                 remaining = deadline - time.monotonic()
-                if tasks or remaining <= 0:
-                    return tasks
+                if tasks or remaining <= 0 or self._closed:
+                    return [Task.from_dict(t.to_dict()) for t in tasks]
                 next_visible = self._store.next_visible_at(queue)
                 if next_visible is not None:
                     remaining = min(remaining, max(0.001, (next_visible - self._clock.now()) / 1000))
                 ready.wait(remaining)
 
-    def _take(self, queue: str, domain: Optional[str], worker_id: Optional[str], count: int) -> list[Task]:
+    def _take(self, tx: _Transition, queue: str, domain: Optional[str], worker_id: Optional[str],
+              count: int) -> list[Task]:
         now = self._clock.now()
+        self._record_poll(queue, domain, worker_id, now)
         taken = []
-        with self._store.transaction():
-            self._record_poll(queue, domain, worker_id, now)
-            for task_id in self._store.pop(queue, now, count):
-                data = self._store.get_task(task_id)
-                if data is None or data["status"] != TaskStatus.SCHEDULED.value:
-                    continue  # a stale entry: the task was canceled or completed while queued
-                task = Task.from_dict(data)
+        for task_id in self._store.pop(queue, now, count):
+            task = self._task(task_id)
+            if task is None or task.status not in PENDING:
+                continue  # a stale entry: the task was canceled or completed while queued
+            if task.status == TaskStatus.SCHEDULED.value:
                 task.status = TaskStatus.IN_PROGRESS.value
                 task.start_time = now
                 task.first_start_time = task.first_start_time or now
-                task.update_time = now
+                task.queue_wait_time = now - (task.scheduled_time or now)
                 task.worker_id = worker_id
                 task.poll_count = (task.poll_count or 0) + 1
-                task.queue_wait_time = now - (task.scheduled_time or now)
-                self._put_task(task)
-                taken.append(task)
+            task.update_time = now
+            state = self._state(task.workflow_instance_id)
+            state.refresh(task)
+            tx.mark(state, [task])
+            taken.append(task)
         return taken
 
     def _record_poll(self, queue: str, domain: Optional[str], worker_id: Optional[str], now: int) -> None:
@@ -287,59 +358,67 @@ class Engine:
 
     def update_task(self, result: TaskResult) -> str:
         result = validation.task_result(result)
-        with self._lock:
-            data = self._store.get_task(result.task_id)
-            if data is None:
-                raise NotFoundError(f"No such task found by id: {result.task_id}")
-            with self._store.transaction():
-                wf, def_key = self._load(data["workflowInstanceId"])
-                task = next(t for t in wf.tasks if t.task_id == result.task_id)
-                if TaskStatus(task.status).is_terminal or WorkflowStatus(wf.status).is_terminal:
-                    return task.task_id  # Conductor ignores updates to finished tasks and workflows
-                now = self._clock.now()
-                self._apply_result(task, result, now)
-                for log in result.logs or []:
-                    self._store.add_log(task.task_id, log.created_time or now, log.log or "")
-                self._decide_and_save(wf, def_key, now, changed=[task])
-            return task.task_id
+        return self._transition(lambda tx: self._update(tx, result))
 
-    def _apply_result(self, task: Task, result: TaskResult, now: int) -> None:
+    def _update(self, tx: _Transition, result: TaskResult) -> str:
+        task = self._task(result.task_id)
+        if task is None:
+            raise NotFoundError(f"No such task found by id: {result.task_id}")
+        state = self._state(task.workflow_instance_id)
+        if task.status not in PENDING or WorkflowStatus(state.workflow.status).is_terminal:
+            return task.task_id  # Conductor ignores updates to finished tasks and workflows
+        now = self._clock.now()
         task.output_data = result.output_data if result.output_data is not None else {}
         task.reason_for_incompletion = result.reason_for_incompletion
         task.worker_id = result.worker_id or task.worker_id
         task.callback_after_seconds = result.callback_after_seconds or 0
         task.update_time = now
-        if result.sub_workflow_id:
-            task.sub_workflow_id = result.sub_workflow_id
+        task.sub_workflow_id = result.sub_workflow_id or task.sub_workflow_id
+        for log in result.logs or []:
+            self._store.add_log(task.task_id, log.created_time or now, log.log or "")
         if result.status == TaskResultStatus.IN_PROGRESS.value:
-            # Back to the queue, visible again after callbackAfterSeconds.
-            task.status = TaskStatus.SCHEDULED.value
+            task.status = TaskStatus.SCHEDULED.value  # back to its queue after callbackAfterSeconds
             self._store.push(queue_name(task.task_type, task.domain), task.task_id,
                              now + task.callback_after_seconds * 1000, task.workflow_priority or 0)
+            tx.queued.add(queue_name(task.task_type, task.domain))
         else:
             task.status = result.status
             task.end_time = now
             self._store.unqueue(task.task_id)
+        self._decide(tx, state, [task])
+        return task.task_id
 
     def update_task_by_ref_name(self, workflow_id: str, task_ref_name: str, status: str, output: dict,
                                 worker_id: Optional[str] = None) -> str:
         with self._lock:
-            wf = self._load(workflow_id)[0]
-            pending = [t for t in wf.tasks if t.status in decider.PENDING and _ref_matches(t, task_ref_name)]
-            if not pending:
-                raise NotFoundError(f"No pending task {task_ref_name} found in workflow: {workflow_id}")
-            task = pending[-1]
+            task = self._pending_task_by_ref(workflow_id, task_ref_name)
             return self.update_task(TaskResult(
                 workflow_instance_id=workflow_id, task_id=task.task_id, status=status, output_data=output,
                 worker_id=worker_id,
             ))
 
+    def _pending_task_by_ref(self, workflow_id: str, task_ref_name: str) -> Task:
+        state = self._state(workflow_id)
+        for task in reversed(state.workflow.tasks):
+            if task.status in PENDING and _ref_matches(task, task_ref_name):
+                return task
+        raise NotFoundError(f"No pending task {task_ref_name} found in workflow: {workflow_id}")
+
+    def signal_workflow_task(self, workflow_id: str, status: str, output: dict) -> None:
+        """Complete the first pending WAIT of the workflow, searching its sub-workflows too."""
+        with self._lock:
+            task = self._blocking_wait(self._state(workflow_id))
+            if task is None:
+                raise NotFoundError(f"No pending WAIT task found in workflow: {workflow_id}")
+            self.update_task(TaskResult(workflow_instance_id=task.workflow_instance_id, task_id=task.task_id,
+                                        status=status, output_data=output))
+
     def get_task(self, task_id: str) -> Task:
         with self._lock:
-            data = self._store.get_task(task_id)
-        if data is None:
-            raise NotFoundError(f"No such task found by id: {task_id}")
-        return Task.from_dict(data)
+            task = self._task(task_id)
+            if task is None:
+                raise NotFoundError(f"No such task found by id: {task_id}")
+            return Task.from_dict(task.to_dict())
 
     def add_task_log(self, task_id: str, message: str) -> None:
         with self._lock, self._store.transaction():
@@ -350,7 +429,161 @@ class Engine:
             rows = self._store.task_logs(task_id)
         return [TaskExecLog(log=log, task_id=task_id, created_time=created) for log, created in rows]
 
-    # ------------------------------------------------------------------------------------------------- shell
+    # ------------------------------------------------------------------------------------ transitions (shell)
+    def _transition(self, work: Callable[[_Transition], object]):
+        """Run `work` and everything it sets off as one SQLite transaction; then wake whoever waits on it."""
+        with self._lock:
+            tx = _Transition()
+            try:
+                with self._store.transaction():
+                    result = work(tx)
+                    while tx.followups:
+                        tx.followups.popleft()()
+                    self._flush(tx)
+            except BaseException:
+                for workflow_id in tx.dirty:  # memory may be ahead of the rolled-back database
+                    self._states.pop(workflow_id, None)
+                raise
+            self._wake(tx)
+            return result
+
+    def _flush(self, tx: _Transition) -> None:
+        if tx.removed:
+            self._store.delete_tasks(sorted(tx.removed))
+        for workflow_id, state in tx.dirty.items():
+            wf = state.workflow
+            now = self._clock.now()
+            wf.update_time = now
+            state.rev += 1
+            data = wf.to_dict()
+            data.pop("tasks", None)
+            data.pop("workflowDefinition", None)
+            self._store.put_workflow(
+                {"workflow_id": workflow_id, "name": wf.workflow_name, "version": wf.workflow_version,
+                 "status": wf.status, "correlation_id": wf.correlation_id,
+                 "parent_workflow_id": wf.parent_workflow_id, "create_time": wf.create_time, "update_time": now,
+                 "end_time": wf.end_time or None, "def_key": state.def_key, "rev": state.rev},
+                data,
+            )
+            for task in tx.changed.get(workflow_id, {}).values():
+                if task.task_id not in tx.removed:
+                    self._store.put_task(task.task_id, workflow_id, task.seq, task.reference_task_name,
+                                         task.task_type, task.status, task.to_dict())
+            if WorkflowStatus(wf.status).is_terminal:
+                self._states.pop(workflow_id, None)
+
+    def _wake(self, tx: _Transition) -> None:
+        for queue in tx.queued:
+            cv = self._queue_ready.get(queue)
+            if cv is not None:
+                cv.notify_all()
+        if tx.dirty:
+            self._workflow_moved.notify_all()
+        if SYSTEM_QUEUE in tx.queued:
+            self._system.ensure_started()
+
+    def _context(self, tx: _Transition, state: WorkflowState) -> decider.Context:
+        return decider.Context(state, self._clock.now(), _Services(self, tx))
+
+    def _decide(self, tx: _Transition, state: WorkflowState, touched: list[Task]) -> None:
+        ctx = self._context(tx, state)
+        decider.decide(ctx, touched)
+        self._record(tx, ctx)
+
+    def _record(self, tx: _Transition, ctx: decider.Context) -> None:
+        """Note what a decider pass changed, queue the new tasks, and act on the workflow's end."""
+        state = ctx.state
+        tx.mark(state, ctx.changed.values())
+        tx.removed |= ctx.removed
+        for task in ctx.scheduled:
+            if task.status not in PENDING or task.task_id in ctx.removed:
+                continue
+            kind = kind_of(task.workflow_task.type)
+            if kind.polled_by_workers:
+                queue = queue_name(task.task_type, task.domain)
+                delay = (task.callback_after_seconds or 0) + (task.start_delay_in_seconds or 0)
+                self._store.push(queue, task.task_id, ctx.now + delay * 1000, task.workflow_priority or 0)
+                tx.queued.add(queue)
+            elif kind.runs_in_background:
+                at = kind.background_at(task)
+                if at is not None:
+                    self._store.push(SYSTEM_QUEUE, task.task_id, at, task.workflow_priority or 0)
+                    tx.queued.add(SYSTEM_QUEUE)
+        if ctx.ended:
+            for task in ctx.changed.values():
+                if task.status not in PENDING:
+                    self._store.unqueue(task.task_id)
+            self._on_end(tx, state, ctx.failure_workflow_due)
+
+    def _on_end(self, tx: _Transition, state: WorkflowState, start_failure_workflow: bool) -> None:
+        wf = state.workflow
+        definition = state.definition
+        if start_failure_workflow and definition.failure_workflow:
+            self._start_failure_workflow(tx, state)
+        if wf.parent_workflow_id:
+            parent_id, parent_task_id = wf.parent_workflow_id, wf.parent_workflow_task_id
+            tx.followups.append(lambda: self._child_ended(tx, parent_id, parent_task_id, wf))
+
+    def _start_failure_workflow(self, tx: _Transition, state: WorkflowState) -> None:
+        wf = state.workflow
+        name = state.definition.failure_workflow
+        if name.startswith("${"):
+            name = self._context(tx, state).resolve(name)
+        failed_task = next((t for t in reversed(wf.tasks) if t.status in (
+            TaskStatus.FAILED.value, TaskStatus.FAILED_WITH_TERMINAL_ERROR.value, TaskStatus.TIMED_OUT.value)), None)
+        request_input = {**(wf.input or {}), "workflowId": wf.workflow_id, "reason": wf.reason_for_incompletion,
+                         "failureStatus": wf.status, "failedWorkflow": wf.to_dict()}
+        if failed_task is not None:
+            request_input["failureTaskId"] = failed_task.task_id
+        try:
+            failure_id = self._start(tx, StartWorkflowRequest(
+                name=name, version=state.definition.failure_workflow_version, input=request_input,
+                correlation_id=wf.correlation_id, task_to_domain=wf.task_to_domain))
+        except NotFoundError:
+            return  # Conductor logs and carries on when the failure workflow does not exist
+        wf.output = {**(wf.output or {}), "conductor.failure_workflow": failure_id}
+
+    def _child_ended(self, tx: _Transition, parent_id: str, parent_task_id: str, child: Workflow) -> None:
+        """A SUB_WORKFLOW's child reached a terminal status: finish the parent's task and decide the parent."""
+        try:
+            state = self._state(parent_id)
+        except NotFoundError:
+            return
+        task = state.by_id.get(parent_task_id)
+        if task is None or task.status not in PENDING or task.sub_workflow_id != child.workflow_id:
+            return
+        task.status = TASK_STATUS_OF_CHILD.get(child.status, TaskStatus.FAILED.value)
+        task.output_data = {**(child.output or {}), "subWorkflowId": child.workflow_id}
+        task.reason_for_incompletion = child.reason_for_incompletion
+        task.end_time = task.update_time = self._clock.now()
+        if WorkflowStatus(state.workflow.status).is_terminal:
+            tx.mark(state, [task])
+        else:
+            self._decide(tx, state, [task])
+
+    def _start(self, tx: _Transition, request: StartWorkflowRequest,
+               parent: Optional[tuple[Workflow, Task]] = None) -> str:
+        definition = self._definition_for(request)
+        now = self._clock.now()
+        wf = Workflow(
+            workflow_id=str(uuid.uuid4()), status=WorkflowStatus.RUNNING.value,
+            input=_with_template(request.input, definition.input_template),
+            output={}, correlation_id=request.correlation_id, priority=request.priority or 0,
+            task_to_domain=request.task_to_domain or {}, variables=dict(definition.variables or {}),
+            create_time=now, update_time=now, start_time=now, end_time=0, last_retried_time=0,
+            workflow_name=definition.name, workflow_version=definition.version,
+            created_by=request.created_by, idempotency_key=request.idempotency_key,
+            failed_reference_task_names=[], failed_task_names=[], tasks=[], history=[],
+            workflow_definition=definition,
+        )
+        if parent is not None:
+            wf.parent_workflow_id, wf.parent_workflow_task_id = parent[0].workflow_id, parent[1].task_id
+        def_key = self._remember_definition(definition)
+        state = WorkflowState(wf, self._indexes[def_key], def_key)
+        self._cache(state)
+        self._decide(tx, state, [])
+        return wf.workflow_id
+
     def _definition_for(self, request: StartWorkflowRequest) -> WorkflowDef:
         if request.workflow_def is not None:
             return validation.workflow_def(request.workflow_def, self._clock.now(), "workflowDef.")
@@ -364,68 +597,88 @@ class Engine:
         text = dumps(definition.to_dict())
         def_key = hashlib.sha1(text.encode()).hexdigest()
         self._store.put_execution_def(def_key, text)
-        self._definitions.setdefault(def_key, definition)
+        if def_key not in self._indexes:
+            self._indexes[def_key] = DefinitionIndex(definition)
         return def_key
 
-    def _load(self, workflow_id: str) -> tuple[Workflow, str]:
-        found = self._store.get_workflow(workflow_id)
-        if found is None:
+    def _state(self, workflow_id: str) -> WorkflowState:
+        """The workflow in memory, reloaded if another process has written it since."""
+        state = self._states.get(workflow_id)
+        if state is not None and state.rev == 0:
+            return state  # started in the transition under way, not written yet
+        rev = self._store.workflow_rev(workflow_id)
+        if rev is None:
+            self._states.pop(workflow_id, None)
             raise NotFoundError(f"Workflow with id: {workflow_id} not found.")
-        def_key, data = found
+        if state is not None and state.rev == rev:
+            return state
+        def_key, rev, data = self._store.get_workflow(workflow_id)
+        index = self._indexes.get(def_key)
+        if index is None:
+            index = self._indexes[def_key] = DefinitionIndex(
+                WorkflowDef.from_dict(self._store.get_execution_def(def_key)))
         wf = Workflow.from_dict(data)
-        definition = self._definitions.get(def_key)
-        if definition is None:
-            definition = self._definitions[def_key] = WorkflowDef.from_dict(self._store.get_execution_def(def_key))
-        wf.workflow_definition = definition
+        wf.workflow_definition = index.definition
         wf.tasks = [Task.from_dict(t) for t in self._store.workflow_tasks(workflow_id)]
-        return wf, def_key
+        state = WorkflowState(wf, index, def_key, rev)
+        if not WorkflowStatus(wf.status).is_terminal:
+            self._cache(state)
+        return state
+
+    def _cache(self, state: WorkflowState) -> None:
+        if len(self._states) >= MAX_CACHED_WORKFLOWS:
+            self._states.pop(next(iter(self._states)))
+        self._states[state.workflow.workflow_id] = state
+
+    def _task(self, task_id: str) -> Optional[Task]:
+        workflow_id = self._store.workflow_id_of_task(task_id)
+        if workflow_id is None:
+            return None
+        return self._state(workflow_id).by_id.get(task_id)
 
     def _task_def(self, name: str) -> Optional[TaskDef]:
-        data = self._store.get_task_def(name)
-        return TaskDef.from_dict(data) if data else None
+        if name not in self._task_defs:
+            data = self._store.get_task_def(name)
+            self._task_defs[name] = TaskDef.from_dict(data) if data else None
+        return self._task_defs[name]
 
-    def _decide_and_save(self, wf: Workflow, def_key: str, now: int, changed: list[Task]) -> None:
-        """Run the decider on `wf`, then persist the workflow and every task it touched (caller holds a tx)."""
-        scheduler = decider.Scheduler(wf, wf.workflow_definition, self._task_def, now)
-        decision = decider.decide(scheduler)
-        if decision.ended:
-            wf.end_time = now
-        to_queue = [t for t in decision.scheduled if kind_of(t.workflow_task.type).polled_by_workers]
-        for task in to_queue:
-            delay_s = (task.callback_after_seconds or 0) + (task.start_delay_in_seconds or 0)
-            self._store.push(queue_name(task.task_type, task.domain), task.task_id, now + delay_s * 1000,
-                             task.workflow_priority or 0)
-        self._save(wf, def_key, now, [*changed, *decision.changed, *decision.scheduled])
-        self._notify(to_queue, decision.ended or bool(changed))
+    def _sync_execute_done(self, state: WorkflowState, targets: set[str]) -> bool:
+        if WorkflowStatus(state.workflow.status).is_terminal:
+            return True
+        if any(_ref_matches(t, ref) and t.status not in PENDING for t in state.workflow.tasks for ref in targets):
+            return True
+        return self._blocking_wait(state) is not None
 
-    def _save(self, wf: Workflow, def_key: str, now: int, tasks: list[Task]) -> None:
-        wf.update_time = now
-        data = wf.to_dict()
-        data.pop("tasks", None)
-        data.pop("workflowDefinition", None)
-        self._store.put_workflow(
-            {"workflow_id": wf.workflow_id, "name": wf.workflow_name, "version": wf.workflow_version,
-             "status": wf.status, "correlation_id": wf.correlation_id, "parent_workflow_id": wf.parent_workflow_id,
-             "create_time": wf.create_time, "update_time": now, "end_time": wf.end_time or None,
-             "def_key": def_key},
-            data,
-        )
-        for task in {id(t): t for t in tasks}.values():
-            self._put_task(task)
+    def _blocking_wait(self, state: WorkflowState) -> Optional[Task]:
+        """The first WAIT waiting for a signal in this workflow or its running sub-workflows."""
+        for task in list(state.pending.values()):
+            if task.task_type == Wait.type_name and REGISTRY["WAIT"].is_blocking(task):
+                return task
+            if task.task_type == "SUB_WORKFLOW" and task.sub_workflow_id:
+                try:
+                    found = self._blocking_wait(self._state(task.sub_workflow_id))
+                except NotFoundError:
+                    continue
+                if found is not None:
+                    return found
+        return None
 
-    def _put_task(self, task: Task) -> None:
-        self._store.put_task(task.task_id, task.workflow_instance_id, task.seq, task.reference_task_name,
-                             task.task_type, task.status, task.to_dict())
+    # --------------------------------------------------------------------------------- background system tasks
+    def _take_background(self, timeout_ms: int) -> list[Task]:
+        """For the system-task threads: the next background task that is due, waiting up to `timeout_ms`."""
+        return self._poll(SYSTEM_QUEUE, None, "conductor_nb", 1, timeout_ms)
 
-    def _notify(self, queued: list[Task], moved: bool) -> None:
-        """Wake pollers of the queues that got tasks, and sync-execute waiters (the commit happens first:
-        waiters re-acquire the lock only after the caller's transaction has ended)."""
-        for task in queued:
-            cv = self._queue_ready.get(queue_name(task.task_type, task.domain))
-            if cv is not None:
-                cv.notify()
-        if moved:
-            self._workflow_moved.notify_all()
+    def _requeue_background_tasks(self) -> None:
+        """After a restart, give every unfinished background task (HTTP, INLINE, WAIT, ...) back to the threads."""
+        types = [name for name, kind in REGISTRY.items() if kind.runs_in_background]
+        with self._lock, self._store.transaction():
+            tasks = [Task.from_dict(t) for t in self._store.pending_tasks_of_types(types)]
+            for task in tasks:
+                at = kind_of(task.workflow_task.type).background_at(task)
+                if at is not None:
+                    self._store.push(SYSTEM_QUEUE, task.task_id, at, task.workflow_priority or 0, replace=False)
+        if tasks:
+            self._system.ensure_started()
 
 
 def _with_template(given: Optional[dict], template: Optional[dict]) -> dict:
@@ -439,17 +692,13 @@ def _ref_matches(task: Task, ref: str) -> bool:
     return task.reference_task_name == ref or task.reference_task_name.split("__")[0] == ref
 
 
-def _sync_execute_done(wf: Workflow, targets: set[str]) -> bool:
-    if WorkflowStatus(wf.status).is_terminal:
-        return True
-    return any(_ref_matches(t, ref) and TaskStatus(t.status).is_terminal for t in wf.tasks for ref in targets)
-
-
 def _workflow_run(wf: Workflow, request_id: str, timed_out: bool) -> WorkflowRun:
+    data = wf.to_dict()
     return WorkflowRun(
         response_type="TARGET_WORKFLOW", target_workflow_id=wf.workflow_id, target_workflow_status=wf.status,
-        request_id=request_id, workflow_id=wf.workflow_id, correlation_id=wf.correlation_id, input=wf.input,
-        output=wf.output, signal_timeout=timed_out, priority=wf.priority, variables=wf.variables, tasks=wf.tasks,
+        request_id=request_id, workflow_id=wf.workflow_id, correlation_id=wf.correlation_id,
+        input=data.get("input"), output=data.get("output"), signal_timeout=timed_out, priority=wf.priority,
+        variables=data.get("variables"), tasks=[Task.from_dict(t) for t in data.get("tasks", [])],
         created_by=wf.created_by, create_time=wf.create_time, status=wf.status, update_time=wf.update_time,
         reason_for_incompletion=wf.reason_for_incompletion,
     )

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
 
-__all__ = ["resolve", "read_path"]
+__all__ = ["resolve", "read_path", "java_string"]
 
 _MISSING = object()
 _SYSTEM_PARAMETERS = frozenset({"CPEWF_TASK_ID", "NETFLIX_ENV", "NETFLIX_STACK"})
@@ -87,7 +87,7 @@ def _resolve_string(text, context, task_id, depth):
     position = 0
     for start, end, value in replacements:
         parts.append(text[position:start])
-        parts.append(_java_str(value))
+        parts.append(java_string(value))
         position = end
     parts.append(text[position:])
     # Java unescapes `$${` over the whole result, substituted values included.
@@ -238,7 +238,8 @@ class _JsonArray(list):
     __slots__ = ()
 
 
-def _java_str(value):
+def java_string(value):
+    """Java's Objects.toString of a JSON value: how Conductor renders a value inside a longer string."""
     if value is None:
         return "null"
     if isinstance(value, str):
@@ -252,9 +253,9 @@ def _java_str(value):
     if isinstance(value, _JsonArray):
         return _json_smart(value)
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_java_str(k)}={_java_str(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{java_string(k)}={java_string(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_java_str(v) for v in value) + "]"
+        return "[" + ", ".join(java_string(v) for v in value) + "]"
     return str(value)
 
 

@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS execution_def (def_key TEXT PRIMARY KEY, json TEXT NO
 CREATE TABLE IF NOT EXISTS workflow (
     workflow_id TEXT PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL,
     correlation_id TEXT, parent_workflow_id TEXT, create_time INTEGER NOT NULL, update_time INTEGER,
-    end_time INTEGER, def_key TEXT NOT NULL, json TEXT NOT NULL);
+    end_time INTEGER, def_key TEXT NOT NULL, json TEXT NOT NULL, rev INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS workflow_by_status ON workflow (status, name);
 CREATE INDEX IF NOT EXISTS workflow_by_correlation ON workflow (correlation_id);
 CREATE TABLE IF NOT EXISTS task (
@@ -37,6 +37,12 @@ CREATE TABLE IF NOT EXISTS poll_data (
 CREATE TABLE IF NOT EXISTS task_log (task_id TEXT NOT NULL, created_time INTEGER NOT NULL, log TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS task_log_by_task ON task_log (task_id);
 """
+
+
+# Each entry upgrades a database written by the previous version of the schema (PRAGMA user_version).
+MIGRATIONS = [
+    "ALTER TABLE workflow ADD COLUMN rev INTEGER NOT NULL DEFAULT 0",
+]
 
 
 def dumps(obj) -> str:
@@ -56,9 +62,18 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(SCHEMA)
+        self._migrate()
         self._tx_depth = 0
         self._tx_lock = threading.RLock()
+
+    def _migrate(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        fresh = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'workflow'").fetchone() is None
+        self._db.executescript(SCHEMA)
+        if not fresh:
+            for statement in MIGRATIONS[version:]:
+                self._db.execute(statement)
+        self._db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -132,16 +147,21 @@ class Store:
     # executions
     def put_workflow(self, row: dict, data: dict) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO workflow VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO workflow VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row["workflow_id"], row["name"], row["version"], row["status"], row["correlation_id"],
              row["parent_workflow_id"], row["create_time"], row["update_time"], row["end_time"], row["def_key"],
-             dumps(data)),
+             dumps(data), row["rev"]),
         )
 
-    def get_workflow(self, workflow_id: str) -> Optional[tuple[str, dict]]:
-        """(def_key, workflow JSON without tasks), or None."""
-        row = self._db.execute("SELECT def_key, json FROM workflow WHERE workflow_id = ?", (workflow_id,)).fetchone()
-        return (row[0], json.loads(row[1])) if row else None
+    def get_workflow(self, workflow_id: str) -> Optional[tuple[str, int, dict]]:
+        """(def_key, rev, workflow JSON without tasks), or None."""
+        row = self._db.execute(
+            "SELECT def_key, rev, json FROM workflow WHERE workflow_id = ?", (workflow_id,)).fetchone()
+        return (row[0], row[1], json.loads(row[2])) if row else None
+
+    def workflow_rev(self, workflow_id: str) -> Optional[int]:
+        row = self._db.execute("SELECT rev FROM workflow WHERE workflow_id = ?", (workflow_id,)).fetchone()
+        return row[0] if row else None
 
     def delete_workflow(self, workflow_id: str) -> bool:
         self._db.execute(
@@ -160,6 +180,22 @@ class Store:
             (task_id, workflow_id, seq, ref, task_type, status, dumps(data)),
         )
 
+    def delete_tasks(self, task_ids: list[str]) -> None:
+        self._db.executemany("DELETE FROM queue WHERE task_id = ?", [(i,) for i in task_ids])
+        self._db.executemany("DELETE FROM task WHERE task_id = ?", [(i,) for i in task_ids])
+
+    def workflow_id_of_task(self, task_id: str) -> Optional[str]:
+        row = self._db.execute("SELECT workflow_id FROM task WHERE task_id = ?", (task_id,)).fetchone()
+        return row[0] if row else None
+
+    def pending_tasks_of_types(self, task_types: list[str]) -> list[dict]:
+        """Unfinished tasks of these types (the engine re-queues its own background tasks at start)."""
+        marks = ",".join("?" * len(task_types))
+        rows = self._db.execute(
+            f"SELECT json FROM task WHERE status IN ('SCHEDULED', 'IN_PROGRESS') AND task_type IN ({marks})",
+            task_types)
+        return [json.loads(r[0]) for r in rows]
+
     def get_task(self, task_id: str) -> Optional[dict]:
         row = self._db.execute("SELECT json FROM task WHERE task_id = ?", (task_id,)).fetchone()
         return json.loads(row[0]) if row else None
@@ -169,8 +205,9 @@ class Store:
         return [json.loads(r[0]) for r in rows]
 
     # queues
-    def push(self, queue_name: str, task_id: str, visible_at: int, priority: int) -> None:
-        self._db.execute("INSERT OR REPLACE INTO queue VALUES (?, ?, ?, ?)", (task_id, queue_name, visible_at, priority))
+    def push(self, queue_name: str, task_id: str, visible_at: int, priority: int, replace: bool = True) -> None:
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        self._db.execute(f"{verb} INTO queue VALUES (?, ?, ?, ?)", (task_id, queue_name, visible_at, priority))
 
     def pop(self, queue_name: str, now: int, count: int) -> list[str]:
         """Take up to `count` visible task ids from a queue, highest priority first, then oldest."""
@@ -190,6 +227,14 @@ class Store:
 
     def record_poll(self, queue_name: str, domain: str, worker_id: Optional[str], now: int) -> None:
         self._db.execute("INSERT OR REPLACE INTO poll_data VALUES (?, ?, ?, ?)", (queue_name, domain, worker_id, now))
+
+    # search
+    def count(self, sql: str, params: list) -> int:
+        return self._db.execute(sql, params).fetchone()[0]
+
+    def json_rows(self, sql: str, params: list) -> list[dict]:
+        """The JSON documents a SELECT of one json column returns (the search compiler writes the SQL)."""
+        return [json.loads(r[0]) for r in self._db.execute(sql, params)]
 
     # logs
     def add_log(self, task_id: str, created_time: int, log: str) -> None:

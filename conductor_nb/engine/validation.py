@@ -7,7 +7,6 @@ import copy
 from ..errors import BadRequestError, ValidationError, bad_request
 from ..models.base import camel
 from ..models import StartWorkflowRequest, TaskDef, TaskResult, TaskResultStatus, WorkflowDef, WorkflowTask
-from .tasks import kind_of
 
 TASK_DEF_DEFAULTS = {
     "retry_count": 3, "timeout_seconds": 0, "timeout_policy": "TIME_OUT_WF", "retry_logic": "FIXED",
@@ -50,14 +49,20 @@ def workflow_def(definition, now: int, prefix: str = "") -> WorkflowDef:
     if not definition.tasks:
         problems.append(ValidationError(f"{prefix}tasks", "a workflow needs at least one task"))
     refs: set[str] = set()
-    for i, wt in enumerate(definition.tasks or []):
-        problems += _workflow_task(wt, f"{prefix}tasks[{i}]", refs)
+    problems += _task_list(definition.tasks or [], f"{prefix}tasks", refs)
     if problems:
         raise BadRequestError("; ".join(f"{p.path}: {p.message}" for p in problems), validation_errors=problems)
     _fill(definition, WORKFLOW_DEF_DEFAULTS)
     definition.create_time = definition.create_time or now
     definition.update_time = now
     return definition
+
+
+def _task_list(tasks: list[WorkflowTask], path: str, refs: set[str]) -> list[ValidationError]:
+    problems = []
+    for i, wt in enumerate(tasks):
+        problems += _workflow_task(wt, f"{path}[{i}]", refs)
+    return problems
 
 
 def _workflow_task(wt: WorkflowTask, path: str, refs: set[str]) -> list[ValidationError]:
@@ -71,9 +76,21 @@ def _workflow_task(wt: WorkflowTask, path: str, refs: set[str]) -> list[Validati
         problems.append(ValidationError(f"{path}.taskReferenceName", f"duplicate task reference name '{ref}'", ref))
     else:
         refs.add(ref)
-    if kind_of(wt.type) is None:
-        problems.append(ValidationError(
-            f"{path}.type", f"task type '{wt.type}' is not supported by the embedded engine", wt.type))
+    for case, tasks in (wt.decision_cases or {}).items():
+        problems += _task_list(tasks, f"{path}.decisionCases.{case}", refs)
+    problems += _task_list(wt.default_case or [], f"{path}.defaultCase", refs)
+    for b, branch in enumerate(wt.fork_tasks or []):
+        problems += _task_list(branch, f"{path}.forkTasks[{b}]", refs)
+    problems += _task_list(wt.loop_over or [], f"{path}.loopOver", refs)
+    kind = wt.type or "SIMPLE"
+    if kind in ("SWITCH", "DECISION") and not (wt.decision_cases or wt.default_case):
+        problems.append(ValidationError(f"{path}.decisionCases", f"a {kind} needs decisionCases or a defaultCase"))
+    if kind == "FORK_JOIN" and not wt.fork_tasks:
+        problems.append(ValidationError(f"{path}.forkTasks", "a FORK_JOIN needs at least one branch"))
+    if kind == "DO_WHILE" and not wt.loop_over:
+        problems.append(ValidationError(f"{path}.loopOver", "a DO_WHILE needs at least one task to loop over"))
+    if kind == "SUB_WORKFLOW" and wt.sub_workflow_param is None:
+        problems.append(ValidationError(f"{path}.subWorkflowParam", "a SUB_WORKFLOW needs subWorkflowParam"))
     return problems
 
 

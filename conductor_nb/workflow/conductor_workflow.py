@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Optional
+import uuid
+from typing import Any, Optional, Union
 
-from ..models import IdempotencyStrategy, StartWorkflowRequest, TimeoutPolicy, WorkflowDef, WorkflowRun
-from .task import TaskInterface
+from ..models import (
+    IdempotencyStrategy,
+    StartWorkflowRequest,
+    TaskType,
+    TimeoutPolicy,
+    WorkflowDef,
+    WorkflowRun,
+    WorkflowTask,
+)
+from .task import TaskInterface, to_workflow_tasks
+from .tasks import ForkTask, InlineSubWorkflowTask, JoinTask
+
+Step = Union[TaskInterface, "ConductorWorkflow"]
+
+
+def _unique_suffix() -> str:
+    return uuid.uuid4().hex
 
 
 class ConductorWorkflow:
@@ -75,8 +91,15 @@ class ConductorWorkflow:
         self._variables = dict(variables)
         return self
 
-    def input_parameters(self, input_parameters: list | dict) -> ConductorWorkflow:
-        self._input_parameters = input_parameters
+    def input_parameters(self, input_parameters: list[str] | dict) -> ConductorWorkflow:
+        """A list names the workflow's inputs; a dict is its input template (the official SDK's convention),
+        which also becomes the task inputs when this workflow is inlined into another."""
+        if isinstance(input_parameters, dict):
+            self._input_template = dict(input_parameters)
+            return self
+        if not isinstance(input_parameters, list) or not all(isinstance(p, str) for p in input_parameters):
+            raise TypeError("input_parameters takes a list of input names or a dict (the input template)")
+        self._input_parameters = list(input_parameters)
         return self
 
     def workflow_input(self, input: dict) -> ConductorWorkflow:
@@ -92,24 +115,54 @@ class ConductorWorkflow:
         return "${workflow.output}" if not json_path else "${workflow.output." + json_path + "}"
 
     # composition
-    def add(self, task: TaskInterface | list) -> ConductorWorkflow:
+    def add(self, task: Step | list[Step]) -> ConductorWorkflow:
+        """Append a task, a workflow (inlined as a sub-workflow) or a list of them, one after the other."""
         for t in task if isinstance(task, list) else [task]:
-            self._add(t)
+            self._tasks.append(self._as_task(t))
         return self
 
-    def __rshift__(self, task: TaskInterface) -> ConductorWorkflow:
-        return self._add(task)
+    def __rshift__(self, task: Step | list[Step | list[Step]]) -> ConductorWorkflow:
+        """Append a task or a workflow; a list forks, each item (a task or a list of tasks) being one branch."""
+        if isinstance(task, list):
+            branches = [[self._as_task(t) for t in (b if isinstance(b, list) else [b])] for b in task]
+            self._tasks.append(ForkTask("forked_" + _unique_suffix(), branches))
+            return self
+        return self.add(task)
 
-    def _add(self, task: TaskInterface) -> ConductorWorkflow:
-        if not isinstance(task, TaskInterface):
-            raise TypeError(f"a workflow takes tasks (TaskInterface), not {type(task).__name__}")
-        self._tasks.append(copy.deepcopy(task))
-        return self
+    @staticmethod
+    def _as_task(step: Step) -> TaskInterface:
+        """A copy of a task (later changes to it do not reach the workflow), or a workflow as an inline sub-workflow."""
+        if isinstance(step, ConductorWorkflow):
+            return step._as_inline_sub_workflow()
+        if not isinstance(step, TaskInterface):
+            raise TypeError(f"a workflow takes tasks (TaskInterface), not {type(step).__name__}: with @worker_task, "
+                            "pass task_ref_name= to get a task")
+        return copy.deepcopy(step)
+
+    def _as_inline_sub_workflow(self) -> InlineSubWorkflowTask:
+        task = InlineSubWorkflowTask(f"{self.name}_{_unique_suffix()}", self)
+        task.input_parameters.update(self._input_template)
+        return task
+
+    def to_workflow_task(self) -> WorkflowTask:
+        """This workflow as an inline SUB_WORKFLOW task, its definition embedded."""
+        return self._as_inline_sub_workflow().to_workflow_task()
+
+    def _workflow_tasks(self) -> list[WorkflowTask]:
+        """The tasks' definitions, with a JOIN after every FORK_JOIN not already followed by one."""
+        tasks = to_workflow_tasks(self._tasks)
+        out: list[WorkflowTask] = []
+        for wt, following in zip(tasks, tasks[1:] + [None]):
+            out.append(wt)
+            if wt.type == TaskType.FORK_JOIN and (following is None or following.type != TaskType.JOIN):
+                join_on = [branch[-1].task_reference_name for branch in wt.fork_tasks]
+                out.append(JoinTask("join_" + wt.task_reference_name, join_on=join_on).to_workflow_task())
+        return out
 
     def to_workflow_def(self) -> WorkflowDef:
         return WorkflowDef(
             name=self.name, description=self.description, version=self.version,
-            tasks=[t.to_workflow_task() for t in self._tasks], input_parameters=self._input_parameters,
+            tasks=self._workflow_tasks(), input_parameters=self._input_parameters,
             output_parameters=self._output_parameters, failure_workflow=self._failure_workflow,
             schema_version=2, owner_email=self._owner_email, timeout_policy=self._timeout_policy,
             timeout_seconds=self._timeout_seconds, variables=self._variables, input_template=self._input_template,

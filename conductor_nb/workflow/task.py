@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from ..models import TaskType, WorkflowTask
 
@@ -31,7 +31,7 @@ class TaskInterface:
         # Only reached for attributes that do not exist: the SDK's shorthand for an output reference.
         if name.startswith("_"):
             raise AttributeError(name)
-        return self.output(name)
+        return TaskInterface.output(self, name)  # not an override's: JavascriptTask.x is ${ref.output.x} upstream
 
     def input_parameter(self, key: str, value: Any) -> TaskInterface:
         self.input_parameters[key] = value
@@ -69,6 +69,15 @@ class TaskInterface:
 
             wt.cache_config = CacheConfig(key=self._cache_key, ttl_in_second=self._cache_ttl_second)
         return wt
+
+
+def to_workflow_tasks(tasks: Iterable[TaskInterface]) -> list[WorkflowTask]:
+    """The definitions of `tasks`, in order; builders that give several (a fork and its join) give them all."""
+    out: list[WorkflowTask] = []
+    for task in tasks:
+        wt = task.to_workflow_task()
+        out.extend(wt if isinstance(wt, list) else [wt])
+    return out
 
 
 class SimpleTask(TaskInterface):

@@ -48,11 +48,3 @@ def test_clients_register_start_poll_update_and_read(config):
         workflows.get_workflow(wf_id)
     metadata.unregister_workflow_def("cl_flow", 2)
     assert [d.name for d in metadata.get_all_workflow_defs()] == []
-
-
-def test_a_remote_configuration_is_refused_clearly_until_http_arrives(monkeypatch):
-    from conductor_nb import ConductorError, Configuration, WorkflowClient
-
-    monkeypatch.setenv("CONDUCTOR_SERVER_URL", "http://127.0.0.1:9/api")
-    with pytest.raises(ConductorError, match="CONDUCTOR_SERVER_URL"):
-        WorkflowClient(Configuration())

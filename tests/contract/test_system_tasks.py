@@ -1,0 +1,309 @@
+"""System tasks: sub-workflows, variables, termination, waits, HTTP, scripts, jq and events."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conductor_nb import TaskDef, WorkflowDef
+
+from workflow_helpers import Workers, run, start, wait_for, wt
+
+
+# --------------------------------------------------------------------------------------------- sub-workflows
+def register(api, name, tasks, **fields):
+    api.register_workflow_def(WorkflowDef.from_dict({"name": name, "version": 1, "tasks": tasks, **fields}),
+                              overwrite=True)
+
+
+def test_sub_workflow_by_name_passes_input_and_returns_output(api):
+    register(api, "child", [wt("c1", "SET_VARIABLE", inputParameters={"v": "${workflow.input.x}"})],
+             outputParameters={"got": "${workflow.input.x}", "parent": "${workflow.parentWorkflowId}"})
+    sub = wt("sub", "SUB_WORKFLOW", subWorkflowParam={"name": "child"}, inputParameters={"x": "${workflow.input.x}"})
+    result = run(api, [sub], {"x": 42})
+    assert result.status == "COMPLETED"
+    task = result.tasks[0]
+    child = api.get_workflow(task.sub_workflow_id)
+    assert child.parent_workflow_id == result.workflow_id and child.parent_workflow_task_id == task.task_id
+    assert task.output_data == {"got": 42, "parent": result.workflow_id, "subWorkflowId": child.workflow_id}
+    assert task.input_data["subWorkflowName"] == "child" and task.input_data["workflowInput"] == {"x": 42}
+
+
+def test_inline_sub_workflow_definition(api):
+    child = {"name": "inline_child", "version": 1, "tasks": [wt("n", "NOOP")],
+             "outputParameters": {"ok": True}}
+    result = run(api, [wt("sub", "SUB_WORKFLOW", subWorkflowParam={"name": "inline_child",
+                                                                     "workflowDefinition": child})])
+    assert result.status == "COMPLETED" and result.tasks[0].output_data["ok"] is True
+
+
+def test_a_child_waiting_on_a_worker_keeps_the_parent_running_until_it_ends(api):
+    register(api, "child_w", [wt("child_work")])
+    with Workers(api, child_work=lambda i: {"done": 1}):
+        result = run(api, [wt("sub", "SUB_WORKFLOW", subWorkflowParam={"name": "child_w", "version": 1}),
+                           wt("after", "NOOP")])
+    assert result.status == "COMPLETED"
+    assert [t.status for t in result.tasks] == ["COMPLETED", "COMPLETED"]
+
+
+def test_a_failed_child_fails_the_parent(api):
+    register(api, "child_f", [wt("t", "TERMINATE", inputParameters={"terminationStatus": "FAILED",
+                                                                   "terminationReason": "child says no"})])
+    result = run(api, [wt("sub", "SUB_WORKFLOW", subWorkflowParam={"name": "child_f"})])
+    assert result.status == "FAILED"
+    assert result.tasks[0].status == "FAILED" and result.tasks[0].reason_for_incompletion == "child says no"
+
+
+def test_terminating_the_parent_terminates_the_child(api):
+    register(api, "child_h", [wt("hold", "HUMAN")])
+    parent_id = start(api, [wt("sub", "SUB_WORKFLOW", subWorkflowParam={"name": "child_h"})])
+    child_id = api.get_workflow(parent_id).tasks[0].sub_workflow_id
+    api.terminate_workflow(parent_id, reason="stop all")
+    assert api.get_workflow(child_id).status == "TERMINATED"
+    assert api.get_workflow(parent_id).tasks[0].status == "CANCELED"
+
+
+def test_a_missing_sub_workflow_definition_fails_the_task(api):
+    result = run(api, [wt("sub", "SUB_WORKFLOW", subWorkflowParam={"name": "no_such_child"})])
+    assert result.status == "FAILED" and "no_such_child" in result.tasks[0].reason_for_incompletion
+
+
+def test_start_workflow_starts_and_moves_on(api):
+    register(api, "started", [wt("h", "HUMAN")])
+    result = run(api, [wt("s", "START_WORKFLOW", inputParameters={"startWorkflow": {"name": "started",
+                                                                                   "input": {"a": 1}}})])
+    assert result.status == "COMPLETED"
+    other = api.get_workflow(result.tasks[0].output_data["workflowId"])
+    assert other.status == "RUNNING" and other.input == {"a": 1}
+
+
+# ---------------------------------------------------------------------------------- variables and termination
+def test_set_variable_merges_into_workflow_variables(api):
+    tasks = [wt("v1", "SET_VARIABLE", inputParameters={"a": 1, "b": "${workflow.input.b}"}),
+             wt("v2", "SET_VARIABLE", inputParameters={"a": 2}),
+             wt("read", "NOOP", inputParameters={"a": "${workflow.variables.a}"})]
+    result = run(api, tasks, {"b": "x"}, variables={"pre": True})
+    assert result.variables == {"pre": True, "a": 2, "b": "x"}
+    assert result.tasks[2].input_data == {"a": 2}
+
+
+def test_set_variable_over_the_size_limit_fails_terminally(api):
+    result = run(api, [wt("v", "SET_VARIABLE", inputParameters={"big": "x" * 300_000})])
+    assert result.status == "FAILED" and result.tasks[0].status == "FAILED_WITH_TERMINAL_ERROR"
+
+
+@pytest.mark.parametrize("status", ["COMPLETED", "FAILED", "TERMINATED"])
+def test_terminate_ends_the_workflow_with_its_status_and_output(api, status):
+    tasks = [wt("t", "TERMINATE", inputParameters={"terminationStatus": status, "workflowOutput": {"r": 1}}),
+             wt("never", "NOOP")]
+    result = run(api, tasks, outputParameters={"ignored": True})
+    assert result.status == status and result.output == {"r": 1}
+    assert result.reason_for_incompletion == f"Workflow is {status} by TERMINATE task: {result.tasks[0].task_id}"
+    assert [t.reference_task_name for t in result.tasks] == ["t"]
+
+
+def test_terminate_rejects_an_unknown_status(api):
+    result = run(api, [wt("t", "TERMINATE", inputParameters={"terminationStatus": "DONE"})])
+    assert result.status == "FAILED" and result.tasks[0].status == "FAILED"
+
+
+def test_a_failed_workflow_starts_its_failure_workflow(api):
+    register(api, "on_failure", [wt("h", "HUMAN")])
+    api.register_task_defs([TaskDef(name="fragile", retry_count=0)])
+
+    def fail(_):
+        raise RuntimeError("fragile broke")
+
+    with Workers(api, fragile=fail):
+        result = run(api, [wt("fragile")], {"k": "v"}, failureWorkflow="on_failure")
+    assert result.status == "FAILED"
+    failure_id = result.output["conductor.failure_workflow"]
+    failure = api.get_workflow(failure_id)
+    assert failure.input["workflowId"] == result.workflow_id and failure.input["k"] == "v"
+    assert failure.input["failureStatus"] == "FAILED" and "fragile broke" in failure.input["reason"]
+
+
+def test_dynamic_task_picks_its_worker_from_input(api):
+    dyn = wt("dyn", "DYNAMIC", dynamicTaskNameParam="which", inputParameters={"which": "${workflow.input.w}", "v": 3})
+    with Workers(api, chosen=lambda i: {"v": i["v"]}):
+        result = run(api, [dyn], {"w": "chosen"})
+    assert result.status == "COMPLETED"
+    assert (result.tasks[0].task_type, result.tasks[0].output_data) == ("chosen", {"v": 3})
+
+
+# ------------------------------------------------------------------------------------------------------ waits
+def test_wait_for_a_duration_completes_by_itself(api):
+    began = time.monotonic()
+    result = run(api, [wt("w", "WAIT", inputParameters={"duration": "1 second"}), wt("n", "NOOP")])
+    assert result.status == "COMPLETED" and time.monotonic() - began >= 1
+
+
+@pytest.mark.parametrize("inputs", [{"duration": "2 fortnights"}, {"until": "next tuesday"},
+                                    {"duration": "1s", "until": "2030-01-01"}])
+def test_bad_wait_inputs_fail_terminally(api, inputs):
+    result = run(api, [wt("w", "WAIT", inputParameters=inputs)])
+    assert result.tasks[0].status == "FAILED_WITH_TERMINAL_ERROR"
+
+
+def test_a_wait_without_time_returns_a_sync_execute_and_a_signal_completes_it(api):
+    result = run(api, [wt("w", "WAIT"), wt("after", "NOOP", inputParameters={"s": "${w.output.said}"})])
+    assert result.status == "RUNNING" and result.signal_timeout is False
+    api.signal_workflow_task(result.workflow_id, "COMPLETED", {"said": "go"})
+    done = wait_for(api, result.workflow_id)
+    assert done.status == "COMPLETED" and done.tasks[1].input_data == {"s": "go"}
+
+
+def test_a_wait_until_a_past_date_completes_at_once(api):
+    result = run(api, [wt("w", "WAIT", inputParameters={"until": "2020-01-01 00:00 UTC"})])
+    assert result.status == "COMPLETED"
+
+
+def test_human_task_waits_for_an_update(api):
+    wf_id = start(api, [wt("approve", "HUMAN")])
+    assert api.get_workflow(wf_id).tasks[0].status == "IN_PROGRESS"
+    api.update_task_by_ref_name(wf_id, "approve", "COMPLETED", {"approved": True})
+    assert api.get_workflow(wf_id).output == {"approved": True}
+
+
+# ------------------------------------------------------------------------------------------------------- http
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/missing"):
+            return self._send(404, {"error": "not here"})
+        if self.path.startswith("/number"):
+            return self._send(200, 42)
+        if self.path.startswith("/slow"):
+            time.sleep(1)
+        self._send(200, {"path": self.path, "hello": "world"})
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self._send(200, {"echo": body, "type": self.headers["Content-Type"]})
+
+    def _send(self, status, payload):
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def http_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def http_task(ref, **request):
+    return wt(ref, "HTTP", inputParameters={"http_request": request})
+
+
+def test_http_get_parses_the_json_body(api, http_server):
+    result = run(api, [http_task("h", uri=f"{http_server}/hi", method="GET")])
+    assert result.status == "COMPLETED"
+    response = result.tasks[0].output_data["response"]
+    assert response["statusCode"] == 200 and response["body"] == {"path": "/hi", "hello": "world"}
+    assert response["reasonPhrase"] == "OK" and response["headers"]["Content-Type"] == ["application/json"]
+
+
+def test_http_post_sends_a_json_body(api, http_server):
+    result = run(api, [http_task("h", uri=f"{http_server}/p", method="POST", body={"a": [1, 2]})])
+    assert result.tasks[0].output_data["response"]["body"] == {"echo": {"a": [1, 2]}, "type": "application/json"}
+
+
+def test_http_bare_number_body_is_a_double(api, http_server):
+    result = run(api, [http_task("h", uri=f"{http_server}/number")])
+    assert result.tasks[0].output_data["response"]["body"] == 42.0
+    assert isinstance(result.tasks[0].output_data["response"]["body"], float)
+
+
+def test_http_non_2xx_fails_the_task(api, http_server):
+    result = run(api, [http_task("h", uri=f"{http_server}/missing")])
+    assert result.status == "FAILED"
+    task = result.tasks[0]
+    assert task.status == "FAILED" and task.output_data["response"]["statusCode"] == 404
+    assert "not here" in task.reason_for_incompletion
+
+
+def test_http_read_timeout_fails_the_task(api, http_server):
+    result = run(api, [http_task("h", uri=f"{http_server}/slow", readTimeOut=200)])
+    assert result.status == "FAILED" and "timed out" in result.tasks[0].reason_for_incompletion.lower()
+
+
+def test_http_connection_refused_fails_the_task(api):
+    result = run(api, [http_task("h", uri="http://127.0.0.1:9/nothing", connectionTimeOut=500)])
+    assert result.status == "FAILED" and result.tasks[0].output_data["response"]
+
+
+# ------------------------------------------------------------------------------------------- scripts and jq
+def inline(ref, expression, **inputs):
+    return wt(ref, "INLINE", inputParameters={"evaluatorType": "graaljs", "expression": expression, **inputs})
+
+
+def test_inline_javascript_sees_its_input_as_dollar(api):
+    result = run(api, [inline("js", "function f() { return {greeting: 'Hello ' + $.name, n: $.n + 1}; } f();",
+                              name="${workflow.input.name}", n=1)], {"name": "Orkes"})
+    assert result.status == "COMPLETED"
+    assert result.tasks[0].output_data == {"result": {"greeting": "Hello Orkes", "n": 2}}
+
+
+def test_inline_script_error_fails_terminally_with_the_message(api):
+    result = run(api, [inline("js", "throw new Error('bad things')")])
+    task = result.tasks[0]
+    assert task.status == "FAILED_WITH_TERMINAL_ERROR" and "bad things" in task.output_data["error"]
+
+
+def test_a_runaway_script_fails_with_a_clear_reason_and_the_engine_goes_on(api):
+    slow_id = start(api, [inline("spin", "while (true) {}")])
+    quick = run(api, [inline("quick", "1 + 1")])  # served while the runaway script is still spinning
+    assert quick.status == "COMPLETED" and quick.tasks[0].output_data == {"result": 2}
+    slow = wait_for(api, slow_id, timeout=15)
+    assert slow.status == "FAILED" and "timed out" in slow.tasks[0].reason_for_incompletion
+
+
+def test_inline_scripts_cannot_reach_files_network_or_environment(api):
+    probe = ("[typeof require, typeof process, typeof fetch, typeof XMLHttpRequest, typeof std, typeof os]"
+             ".join(',')")
+    result = run(api, [inline("probe", probe)])
+    assert result.tasks[0].output_data["result"] == "undefined,undefined,undefined,undefined,undefined,undefined"
+
+
+def test_lambda_runs_its_script_expression_as_a_function(api):
+    result = run(api, [wt("l", "LAMBDA", scriptExpression="return {sum: $.a + $.b};", inputParameters={"a": 1, "b": 2})])
+    assert result.tasks[0].output_data == {"result": {"sum": 3}}
+
+
+def test_json_jq_transform(api):
+    jq = wt("jq", "JSON_JQ_TRANSFORM", inputParameters={
+        "key1": {"value1": ["a", "b"]}, "key2": {"value2": ["c"]},
+        "queryExpression": "{ key3: (.key1.value1 + .key2.value2) }"})
+    result = run(api, [jq])
+    assert result.tasks[0].output_data == {"result": {"key3": ["a", "b", "c"]},
+                                           "resultList": [{"key3": ["a", "b", "c"]}]}
+
+
+def test_json_jq_error_fails_the_task(api):
+    result = run(api, [wt("jq", "JSON_JQ_TRANSFORM", inputParameters={"queryExpression": ".a | nonsense("})])
+    assert result.status == "FAILED" and result.tasks[0].output_data["error"]
+
+
+# ------------------------------------------------------------------------------------------- events and noop
+def test_event_to_the_conductor_sink_records_what_it_published(api):
+    result = run(api, [wt("ev", "EVENT", sink="conductor", inputParameters={"k": "v"})], name="ev_flow")
+    out = result.tasks[0].output_data
+    assert result.status == "COMPLETED"
+    assert out["k"] == "v" and out["event_produced"] == "conductor:ev_flow:ev" and out["workflowType"] == "ev_flow"
+
+
+def test_event_to_an_unavailable_sink_fails(api):
+    result = run(api, [wt("ev", "EVENT", sink="sqs:some_queue")])
+    assert result.status == "FAILED"

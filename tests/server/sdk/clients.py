@@ -1,0 +1,89 @@
+"""The official SDK's metadata, workflow and task clients against `conductor-nb server`, run by tests.
+
+Each step's outcome (a value, or the error it raised) is printed as one JSON object, for the test to check.
+"""
+
+import json
+import time
+
+from conductor.client.configuration.configuration import Configuration
+from conductor.client.http.models import StartWorkflowRequest, TaskDef, TaskResult, WorkflowDef, WorkflowTask
+from conductor.client.orkes_clients import OrkesClients
+
+outcomes = {}
+
+
+def step(name, action):
+    try:
+        outcomes[name] = action()
+    except Exception as e:  # record what the SDK raised, the test decides
+        outcomes[name] = {"error": type(e).__name__, "status": getattr(e, "status", None)}
+
+
+def main():
+    clients = OrkesClients(Configuration())
+    metadata, workflows, tasks = (clients.get_metadata_client(), clients.get_workflow_client(),
+                                  clients.get_task_client())
+
+    step("register_task_def", lambda: metadata.register_task_def(TaskDef(name="sdk_a", retry_count=0)))
+    step("get_task_def", lambda: metadata.get_task_def("sdk_a").to_dict())
+    step("update_task_def", lambda: metadata.update_task_def(TaskDef(name="sdk_a", retry_count=2)))
+    step("get_all_task_defs", lambda: [d.name for d in metadata.get_all_task_defs()])
+    definition = WorkflowDef(name="sdk_flow", version=1, tasks=[
+        WorkflowTask(name="sdk_a", task_reference_name="a_ref", type="SIMPLE",
+                     input_parameters={"who": "${workflow.input.who}"}),
+        WorkflowTask(name="sdk_a", task_reference_name="b_ref", type="SIMPLE"),
+    ])
+    step("register_workflow_def", lambda: metadata.register_workflow_def(definition, overwrite=True))
+    step("get_workflow_def", lambda: metadata.get_workflow_def("sdk_flow").to_dict())
+    step("get_all_workflow_defs", lambda: [(d.name, d.version) for d in metadata.get_all_workflow_defs()])
+
+    workflow_id = workflows.start_workflow(StartWorkflowRequest(name="sdk_flow", version=1, input={"who": "sdk"},
+                                                                correlation_id="corr-1"))
+    outcomes["start_workflow"] = workflow_id
+    step("get_workflow", lambda: workflows.get_workflow(workflow_id, include_tasks=True).to_dict())
+    step("get_workflow_status", lambda: workflows.get_workflow_status(workflow_id, include_output=True).to_dict())
+    step("start_workflow_by_name", lambda: workflows.start_workflow_by_name("sdk_flow", {"who": "by name"},
+                                                                            version=1))
+
+    polled = tasks.poll_task("sdk_a", worker_id="sdk-worker")
+    outcomes["poll_task"] = polled.to_dict()
+    step("get_task", lambda: tasks.get_task(polled.task_id).to_dict())
+    step("add_task_log", lambda: tasks.add_task_log(polled.task_id, "from the sdk"))
+    step("get_task_logs", lambda: [entry.log for entry in tasks.get_task_logs(polled.task_id)])
+    step("update_task", lambda: tasks.update_task(TaskResult(
+        workflow_instance_id=polled.workflow_instance_id, task_id=polled.task_id, status="COMPLETED",
+        output_data={"done": polled.input_data.get("who")}, worker_id="sdk-worker")))
+    step("empty_batch_poll", lambda: tasks.batch_poll_tasks("nothing_here", "sdk-worker", 1, 10))
+    step("empty_poll", lambda: tasks.poll_task("nothing_here", worker_id="sdk-worker"))
+    step("queue_size", lambda: tasks.get_queue_size_for_task("sdk_a"))
+    step("poll_data", lambda: [p.to_dict() for p in tasks.get_task_poll_data("sdk_a")])
+
+    step("pause_workflow", lambda: workflows.pause_workflow(workflow_id))
+    step("status_paused", lambda: workflows.get_workflow(workflow_id, include_tasks=False).status)
+    step("resume_workflow", lambda: workflows.resume_workflow(workflow_id))
+    step("update_task_by_ref_name", lambda: tasks.update_task_by_ref_name(
+        workflow_id, "b_ref", "COMPLETED", {"by": "ref"}))
+    step("completed", lambda: workflows.get_workflow(workflow_id).to_dict())
+
+    second = workflows.start_workflow(StartWorkflowRequest(name="sdk_flow", version=1, input={}))
+    step("terminate_workflow", lambda: workflows.terminate_workflow(second, reason="enough"))
+    step("terminated", lambda: workflows.get_workflow(second).status)
+    step("search", lambda: workflows.search(query="workflowType = 'sdk_flow'").to_dict())
+    step("restart_workflow", lambda: workflows.restart_workflow(second))
+    step("retry_workflow", lambda: workflows.retry_workflow(second))
+    step("get_by_correlation_ids", lambda: {k: len(v) for k, v in workflows.get_by_correlation_ids(
+        "sdk_flow", ["corr-1"], include_completed=True).items()})
+    step("update_variables", lambda: workflows.update_variables(workflow_id, {"x": 1}))
+    step("delete_workflow", lambda: workflows.delete_workflow(second))
+    step("deleted", lambda: workflows.get_workflow(second))
+    step("unregister_workflow_def", lambda: metadata.unregister_workflow_def("sdk_flow", 1))
+    step("unregister_task_def", lambda: metadata.unregister_task_def("sdk_a"))
+    if Configuration().authentication_settings is not None:  # the token outlives a short TTL: the SDK renews it
+        time.sleep(0.6)
+        step("after_token_expiry", lambda: [d.name for d in metadata.get_all_task_defs()])
+    print(json.dumps(outcomes, default=str))
+
+
+if __name__ == "__main__":
+    main()

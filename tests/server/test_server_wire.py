@@ -1,0 +1,160 @@
+"""The server speaks Conductor's wire format: status codes, ErrorResponse bodies, text/plain ids, 204s, NON_NULL."""
+
+import threading
+from types import SimpleNamespace
+
+import pytest
+import requests
+
+from conductor_nb.server import ConductorServer
+
+FLOW = {"name": "flow", "version": 1, "tasks": [{"name": "a", "taskReferenceName": "a_ref", "type": "SIMPLE"}]}
+
+
+def has_nulls(value):
+    if isinstance(value, dict):
+        return any(v is None or has_nulls(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_nulls(v) for v in value)
+    return False
+
+
+@pytest.fixture
+def flow(http, api_url):
+    assert http.post(f"{api_url}/metadata/workflow", json=FLOW).status_code == 200
+    return "flow"
+
+
+def test_start_returns_the_id_as_text_and_get_returns_json_without_nulls(http, api_url, flow):
+    started = http.post(f"{api_url}/workflow", json={"name": flow, "input": {"x": 1}})
+    assert started.status_code == 200 and started.headers["Content-Type"].startswith("text/plain")
+    workflow_id = started.text
+    got = http.get(f"{api_url}/workflow/{workflow_id}")
+    assert got.status_code == 200 and got.headers["Content-Type"] == "application/json"
+    body = got.json()
+    assert body["workflowId"] == workflow_id and body["status"] == "RUNNING" and body["input"] == {"x": 1}
+    assert not has_nulls(body)
+    by_name = http.post(f"{api_url}/workflow/{flow}?correlationId=c-9", json={"y": 2})
+    assert by_name.status_code == 200
+    assert http.get(f"{api_url}/workflow/{by_name.text}").json()["correlationId"] == "c-9"
+
+
+def test_void_endpoints_answer_200_with_an_empty_body(http, api_url, flow):
+    workflow_id = http.post(f"{api_url}/workflow", json={"name": flow}).text
+    paused = http.put(f"{api_url}/workflow/{workflow_id}/pause")
+    assert (paused.status_code, paused.content) == (200, b"")
+    assert paused.headers["Content-Length"] == "0"
+
+
+def test_errors_are_conductor_error_responses(http, api_url, flow):
+    missing = http.get(f"{api_url}/workflow/nope")
+    assert missing.status_code == 404
+    assert missing.json() == {"status": 404, "message": "Workflow with id: nope not found.", "retryable": False}
+    conflict = http.post(f"{api_url}/metadata/workflow", json=FLOW)
+    assert conflict.status_code == 409 and conflict.json()["status"] == 409
+    unknown = http.get(f"{api_url}/no/such/thing")
+    assert unknown.status_code == 404 and unknown.json()["status"] == 404
+
+
+def test_bad_requests_name_the_field(http, api_url):
+    invalid = http.post(f"{api_url}/metadata/workflow", json={
+        "name": "bad", "tasks": [{"name": "a", "taskReferenceName": "r"}, {"name": "", "taskReferenceName": "s"}]})
+    assert invalid.status_code == 400
+    assert [v["path"] for v in invalid.json()["validationErrors"]] == ["tasks[1].name"]
+    wrong_type = http.post(f"{api_url}/workflow", json={"name": "x", "priority": "high"})
+    assert wrong_type.status_code == 400
+    assert wrong_type.json()["validationErrors"] == [
+        {"path": "priority", "message": "must be an integer", "invalidValue": "high"}]
+    nested = http.post(f"{api_url}/workflow", json={"name": "x", "workflowDef": {"name": "x", "tasks": {}}})
+    assert nested.json()["validationErrors"][0]["path"] == "workflowDef.tasks"
+    malformed = http.post(f"{api_url}/workflow", data=b"{not json", headers={"Content-Type": "application/json"})
+    assert malformed.status_code == 400 and malformed.json()["validationErrors"][0]["path"] == "body"
+    missing_body = http.post(f"{api_url}/workflow")
+    assert missing_body.status_code == 400 and missing_body.json()["validationErrors"][0]["path"] == "body"
+    bad_param = http.get(f"{api_url}/workflow/x?includeTasks=maybe")
+    assert bad_param.status_code == 400 and bad_param.json()["validationErrors"][0]["path"] == "includeTasks"
+    too_long = http.get(f"{api_url}/tasks/poll/batch/a?timeout=6000")
+    assert too_long.status_code == 400 and "timeout" in too_long.json()["message"]
+
+
+def test_scalars_are_coerced_as_jackson_does(http, api_url, flow):
+    started = http.post(f"{api_url}/workflow", json={"name": flow, "version": "1", "priority": 5.0})
+    assert started.status_code == 200
+    assert http.get(f"{api_url}/workflow/{started.text}").json()["priority"] == 5
+
+
+def test_a_wrong_method_is_405_with_allow(http, api_url):
+    answer = http.delete(f"{api_url}/workflow")
+    assert answer.status_code == 405 and answer.headers["Allow"] == "POST" and answer.json()["status"] == 405
+
+
+def test_polls_answer_204_or_an_empty_list_when_there_is_nothing(http, api_url):
+    single = http.get(f"{api_url}/tasks/poll/a?workerid=w")
+    assert (single.status_code, single.content) == (204, b"")
+    batch = http.get(f"{api_url}/tasks/poll/batch/a?workerid=w&count=5&timeout=10")
+    assert (batch.status_code, batch.json()) == (200, [])
+
+
+def test_a_task_round_trip_over_rest(http, api_url, flow):
+    workflow_id = http.post(f"{api_url}/workflow", json={"name": flow}).text
+    task = http.get(f"{api_url}/tasks/poll/batch/a?workerid=w&count=1&timeout=1000").json()[0]
+    assert task["status"] == "IN_PROGRESS" and task["workerId"] == "w"
+    assert http.post(f"{api_url}/tasks/{task['taskId']}/log", data="step one",
+                     headers={"Content-Type": "text/plain"}).status_code == 200
+    updated = http.post(f"{api_url}/tasks", json={"taskId": task["taskId"], "workflowInstanceId": workflow_id,
+                                                  "status": "COMPLETED", "outputData": {"v": 1}})
+    assert (updated.status_code, updated.text) == (200, task["taskId"])
+    assert updated.headers["Content-Type"].startswith("text/plain")
+    assert [e["log"] for e in http.get(f"{api_url}/tasks/{task['taskId']}/log").json()] == ["step one"]
+    assert http.get(f"{api_url}/workflow/{workflow_id}").json()["status"] == "COMPLETED"
+
+
+def test_update_v2_hands_back_the_next_task_of_the_type(http, api_url, flow):
+    first_wf = http.post(f"{api_url}/workflow", json={"name": flow}).text
+    http.post(f"{api_url}/workflow", json={"name": flow})
+    task = http.get(f"{api_url}/tasks/poll/a?workerid=w").json()
+    result = {"taskId": task["taskId"], "workflowInstanceId": first_wf, "status": "COMPLETED", "workerId": "w"}
+    following = http.post(f"{api_url}/tasks/update-v2", json=result)
+    assert following.status_code == 200 and following.json()["workflowInstanceId"] != first_wf
+    result["taskId"] = following.json()["taskId"]
+    assert http.post(f"{api_url}/tasks/update-v2", json=result).status_code == 204
+
+
+def test_an_operation_the_api_lacks_is_conductors_500(http):
+    with ConductorServer(SimpleNamespace(), port=0) as bare:
+        answer = http.get(f"{bare.url}/workflow/x")
+    assert answer.status_code == 500
+    assert answer.json() == {"status": 500, "message": "get_workflow is not supported by this server",
+                             "retryable": False}
+
+
+def test_health_at_both_paths(http, server):
+    expected = {"healthResults": [], "suppressedHealthResults": [], "healthy": True}
+    assert http.get(f"{server.url}/health").json() == expected
+    assert http.get(server.url.replace("/api", "/health")).json() == expected
+
+
+def test_connections_are_kept_alive(http, api_url):
+    answer = http.get(f"{api_url}/health")
+    assert answer.raw.version == 11 and "close" not in answer.headers.get("Connection", "")
+
+
+def test_the_default_address_is_loopback(engine):
+    server = ConductorServer(engine, port=0)
+    try:
+        assert server.host == "127.0.0.1" and server.url.startswith("http://127.0.0.1:")
+    finally:
+        server.stop()
+
+
+def test_stopping_ends_a_long_poll_early_and_answers_it(engine):
+    server = ConductorServer(engine, port=0).start()
+    answers = []
+    poller = threading.Thread(target=lambda: answers.append(
+        requests.get(f"{server.url}/tasks/poll/batch/a?timeout=5000")))
+    poller.start()
+    while not server.in_flight:  # until the poll is being served
+        threading.Event().wait(0.01)
+    server.stop()
+    poller.join()
+    assert answers[0].status_code == 200 and answers[0].json() == []

@@ -1,0 +1,157 @@
+"""Tests for conductor_nb.engine.scripting: JavaScript as Conductor's GraalJS ScriptEvaluator evaluates it.
+
+Expected conversions follow ScriptEvaluator.getObject: null/undefined → null, boolean, string, a number as an Integer
+or Long when it fits (so 3.0 is 3) else a Double, arrays → List, Map entries or member keys → Map.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conductor_nb.engine.scripting import ScriptError, ScriptTimeout, evaluate, evaluate_lambda, truthy
+
+MB = 2**20
+
+RESULTS = [
+    ("$.a + 1", {"a": 1}, 2),
+    ("$.value > 1", {"value": 2}, True),
+    ("$.value > 1", {"value": 0}, False),
+    ("function e() { return $.a + 1 } e();", {"a": 41}, 42),
+    ("const x = $.items.length; x * 2", {"items": [1, 2, 3]}, 6),
+    ("3.0", {}, 3),
+    ("7 / 2", {}, 3.5),
+    ("2 ** 53 + 2", {}, 2**53 + 2),
+    ("2 ** 62", {}, 2**62),  # exact, although JS prints 4611686018427388000
+    ("2 ** 63", {}, 2.0**63),  # beyond a Java long: a double
+    ("1e21", {}, 1e21),
+    ("10n", {}, 10),
+    ("NaN", {}, "NaN"),  # Conductor's INLINE output and SWITCH case have Java's text for these
+    ("[1 / 0, -1 / 0]", {}, ["Infinity", "-Infinity"]),
+    ("'s' + $.n", {"n": 1}, "s1"),
+    ("null", {}, None),
+    ("undefined", {}, None),
+    ("var x = 5;", {}, None),
+    ("[1, 'a', null, , true]", {}, [1, "a", None, None, True]),
+    ("({a: {b: [1, 2.5, {c: 'd'}]}, u: undefined})", {}, {"a": {"b": [1, 2.5, {"c": "d"}]}, "u": None}),
+    ("$", {"a": [1, {"b": None}]}, {"a": [1, {"b": None}]}),
+    ("$.a.map((x) => x * 2)", {"a": [1, 2]}, [2, 4]),
+    ("`${$.name}!`", {"name": "Ann"}, "Ann!"),
+    ("new Map([['k', 1], [2, 'two']])", {}, {"k": 1, "2": "two"}),
+    ("new Uint8Array([1, 2])", {}, [1, 2]),
+    ("new Date(0)", {}, {}),  # GraalJS: a Date has no member keys
+    ("({f() { return 1 }, s: Symbol('x')})", {}, {"f": {}, "s": {}}),
+    ("const o = {}; [o, o]", {}, [{}, {}]),  # shared, not cyclic
+    ("if ($.n > 1) { 'big' } else { 'small' }", {"n": 2}, "big"),
+    ("this === globalThis", {}, True),
+]
+
+
+@pytest.mark.parametrize("expression, bindings, expected", RESULTS)
+def test_results_convert_as_graaljs_hands_them_to_conductor(expression, bindings, expected):
+    result = evaluate(expression, bindings)
+    assert result == expected
+    assert type(result) is type(expected)
+
+
+ERRORS = [
+    ("x.y", "Error evaluating the script `ReferenceError: x is not defined` at line 1"),
+    ("const a = 1;\n\nfoo()", "Error evaluating the script `ReferenceError: foo is not defined` at line 3"),
+    ("function f() {\n  return null.x\n}\nf()",  # the line where it was thrown, inside f
+     "Error evaluating the script `TypeError: Cannot read properties of null (reading 'x')` at line 2"),
+    ("1 +* 2", "Error evaluating the script `SyntaxError: Unexpected token '*'`"),
+    ("return 1", "Error evaluating the script `SyntaxError: Illegal return statement`"),
+    ("throw 'boom'", "Error evaluating the script `boom`"),
+    ("throw new RangeError('too far')", "Error evaluating the script `RangeError: too far` at line 1"),
+    ("const a = {}; a.self = a; a", "Error evaluating the script `TypeError: the result contains itself`"),
+]
+
+
+@pytest.mark.parametrize("expression, message", ERRORS)
+def test_errors_carry_the_javascript_message(expression, message):
+    with pytest.raises(ScriptError) as raised:
+        evaluate(expression, {})
+    assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize("name", ["require", "process", "fetch", "XMLHttpRequest", "std", "os", "Deno", "Bun",
+                                  "setTimeout", "Java", "Packages", "importScripts"])
+def test_no_host_access_is_exposed(name):
+    assert evaluate(f"typeof {name}", {}) == "undefined"
+
+
+def test_bindings_are_a_copy():
+    bindings = {"a": {"b": 1}}
+    assert evaluate("$.a.b = 2; $.a.c = 3; $.a", bindings) == {"b": 2, "c": 3}
+    assert bindings == {"a": {"b": 1}}
+
+
+ISOLATION = [
+    ("const x = 1; x", "const x = 2; x", 2),  # each evaluation has a fresh top-level scope
+    ("var v = 1; function f() {} v", "typeof v + typeof f", "undefinedundefined"),
+    ("leaked = 1", "typeof leaked", "undefined"),  # an implicit global does not outlive its script
+    ("Array.prototype.extra = 1", "[].extra", None),
+    ("JSON = null; 5", "JSON.stringify([1])", "[1]"),
+]
+
+
+@pytest.mark.parametrize("first, second, expected", ISOLATION)
+def test_nothing_a_script_does_leaks_into_the_next(first, second, expected):
+    evaluate(first, {})
+    assert evaluate(second, {}) == expected
+
+
+def test_lambda_wraps_the_body_as_conductor_does():
+    body = "if ($.a == 1) { return {testvalue: true} } else { return {testvalue: false} }"
+    assert evaluate_lambda(body, {"a": 1}) == {"testvalue": True}
+    assert evaluate_lambda(body, {"a": 2}) == {"testvalue": False}
+    with pytest.raises(ScriptError, match="SyntaxError"):  # `function scriptFun(){` + body + `}`: no newline
+        evaluate_lambda("return 1 // the closing brace is in this comment", {})
+
+
+LIMITS = [
+    ("while (true) {}", {"timeout": 0.2}, "script timed out after 0.2 s"),
+    ("for (;;) { try { while (true) {} } catch (e) {} }", {"timeout": 0.2}, "script timed out after 0.2 s"),
+    ("const a = []; while (true) a.push(new Array(1e6).fill(1))", {"memory_limit": 16 * MB, "timeout": 60},
+     "script exceeded its memory limit of 16 MB"),
+    ("'x'.repeat(2 ** 25)", {"memory_limit": 16 * MB, "timeout": 60}, "script exceeded its memory limit of 16 MB"),
+]
+
+
+@pytest.mark.parametrize("expression, limits, message", LIMITS)
+def test_a_runaway_script_is_stopped_and_the_next_one_runs(expression, limits, message):
+    with pytest.raises(ScriptError) as raised:
+        evaluate(expression, {}, **limits)
+    assert str(raised.value) == message
+    assert isinstance(raised.value, ScriptTimeout) == ("timed out" in message)
+    assert evaluate("$.n + 1", {"n": 1}) == 2
+
+
+def test_a_builtin_that_ignores_termination_cannot_wedge_the_engine():
+    # V8 runs this fill in C++ without checking for termination, then aborts the process out of memory.
+    with pytest.raises(ScriptError):
+        evaluate("new Array(1e9).fill(0).length", {}, timeout=0.5)
+    assert evaluate("1 + 1", {}) == 2
+
+
+def test_threads_evaluate_concurrently_while_one_runs_away():
+    def runaway():
+        with pytest.raises(ScriptError, match="timed out"):
+            evaluate("while (true) {}", {}, timeout=1)
+
+    with ThreadPoolExecutor(8) as pool:
+        stuck = pool.submit(runaway)
+        results = list(pool.map(lambda n: evaluate("$.n * 2", {"n": n}), range(100)))
+        stuck.result()
+    assert results == [n * 2 for n in range(100)]
+
+
+TRUTHY = [
+    (True, True), (False, False),
+    (1, True), (0.5, True), (0, False), (-1, False), (float("nan"), False),
+    ("true", False), ("1", False), ([1], False), ({"a": 1}, False), (None, False),
+]
+
+
+@pytest.mark.parametrize("value, expected", TRUTHY)
+def test_truthy_follows_do_while(value, expected):
+    assert truthy(value) is expected
