@@ -188,7 +188,7 @@ class _Worker:
     def __init__(self, handler: str, directory: str) -> None:
         self.timed_out = False
         environment = {name: value for name, value in os.environ.items() if name in _ENVIRONMENT}
-        arguments = [json.dumps(sys.path), json.dumps(_PACKAGES), __name__, handler]
+        arguments = [json.dumps([str(entry) for entry in sys.path]), json.dumps(_PACKAGES), __name__, handler]
         try:
             # An empty working directory: jq resolves `import "name"` against it.
             self.process = subprocess.Popen([sys.executable, "-I", "-c", _BOOT, *arguments], stdin=subprocess.PIPE,

@@ -163,6 +163,18 @@ class Store:
         row = self._db.execute("SELECT rev FROM workflow WHERE workflow_id = ?", (workflow_id,)).fetchone()
         return row[0] if row else None
 
+    def workflow_ids(self, name: str, version: Optional[int] = None, status: Optional[str] = None,
+                     correlation_id: Optional[str] = None, start_time: Optional[int] = None,
+                     end_time: Optional[int] = None) -> list[str]:
+        """Ids of the workflows of `name` matching every criterion given, oldest first."""
+        sql, params = "SELECT workflow_id FROM workflow WHERE name = ?", [name]
+        for clause, value in (("version = ?", version), ("status = ?", status), ("correlation_id = ?", correlation_id),
+                              ("create_time >= ?", start_time), ("create_time <= ?", end_time)):
+            if value is not None:
+                sql += f" AND {clause}"
+                params.append(value)
+        return [r[0] for r in self._db.execute(sql + " ORDER BY create_time, workflow_id", params)]
+
     def delete_workflow(self, workflow_id: str) -> bool:
         self._db.execute(
             "DELETE FROM queue WHERE task_id IN (SELECT task_id FROM task WHERE workflow_id = ?)", (workflow_id,)
@@ -220,6 +232,16 @@ class Store:
 
     def unqueue(self, task_id: str) -> None:
         self._db.execute("DELETE FROM queue WHERE task_id = ?", (task_id,))
+
+    def queue_size(self, queue_name: str) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM queue WHERE queue_name = ?", (queue_name,)).fetchone()[0]
+
+    def poll_data(self, task_type: str) -> list[tuple[str, str, Optional[str], int]]:
+        """(queue, domain, worker, last poll) for every queue of the task type, with or without a domain."""
+        rows = self._db.execute(
+            "SELECT queue_name, domain, worker_id, last_poll_time FROM poll_data "
+            "WHERE queue_name = ? OR queue_name = domain || ':' || ? ORDER BY queue_name", (task_type, task_type))
+        return [tuple(r) for r in rows]
 
     def next_visible_at(self, queue_name: str) -> Optional[int]:
         (value,) = self._db.execute("SELECT MIN(visible_at) FROM queue WHERE queue_name = ?", (queue_name,)).fetchone()

@@ -22,7 +22,7 @@ from .dot import Definitions, outline, write_dot
 
 __all__ = ["RenderError", "mimebundle", "render", "text_outline", "to_dot", "to_svg"]
 
-ENGINE = "graphviz-pure"  # the layout engine's command, installed by `pip install conductor-nb[notebook]`
+ENGINE = "graphviz-pure"  # the layout engine's command, from the graphviz-pure wheel conductor-nb depends on
 ENGINE_ENV = "CONDUCTOR_NB_DOT"  # names another dot-compatible command to use instead (e.g. a system `dot`)
 
 
@@ -110,8 +110,8 @@ def _engine() -> str:
             return candidate
     found = shutil.which(ENGINE)
     if found is None:
-        raise RenderError(f"no layout engine: install it with `pip install 'conductor-nb[notebook]'` "
-                          f"(graphviz-pure), or set {ENGINE_ENV} to a Graphviz `dot` command")
+        raise RenderError(f"no layout engine: reinstall graphviz-pure (`pip install graphviz-pure`), "
+                          f"or set {ENGINE_ENV} to a Graphviz `dot` command")
     return found
 
 
