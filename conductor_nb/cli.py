@@ -9,7 +9,7 @@ import sys
 
 from . import __version__
 from .clients import MetadataClient, WorkflowClient
-from .config import Configuration, _resolve_db_path
+from .config import Configuration, resolve_db_path
 from .errors import ConductorError
 
 
@@ -71,7 +71,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .server.run import serve_until_signalled
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    db_path = _resolve_db_path(args.db)
+    db_path = resolve_db_path(args.db)
     engine = Engine(db_path)
     try:
         server = ConductorServer(engine, args.host, args.port, credentials=dict(args.auth or []),

@@ -53,7 +53,7 @@ class Configuration:
         self.auth_token_ttl_min = auth_token_ttl_min
         self.register_schema = register_schema
         self.log_level = log_level or os.environ.get("CONDUCTOR_LOG_LEVEL")
-        self.db_path = None if self.host else _resolve_db_path(db_path)
+        self.db_path = None if self.host else resolve_db_path(db_path)
 
     @property
     def embedded(self) -> bool:
@@ -86,7 +86,8 @@ class Configuration:
         return f"Configuration({where})"
 
 
-def _resolve_db_path(db_path: Optional[str | os.PathLike]) -> str:
+def resolve_db_path(db_path: Optional[str | os.PathLike]) -> str:
+    """The embedded database's path: the argument, else $CONDUCTOR_NB_DB, else ~/.conductor_nb/conductor.db."""
     chosen = db_path if db_path is not None else os.environ.get(DB_ENV) or DEFAULT_DB_PATH
     if str(chosen) == ":memory:":
         return ":memory:"

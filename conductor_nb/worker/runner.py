@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Optional
 
 from ..api import ConductorAPI
+from ..errors import ConductorError
 from ..models import Task, TaskResult, TaskResultStatus
 from .worker import Worker
 
@@ -14,7 +16,7 @@ log = logging.getLogger("conductor_nb.worker")
 
 LONG_POLL_MS = 500  # how long one poll waits for work; also bounds how long a stop request takes to be seen
 MAX_BACKOFF_S = 10.0
-UPDATE_ATTEMPTS = 4
+UPDATE_PATIENCE_S = 60.0
 
 
 class TaskRunner:
@@ -53,39 +55,55 @@ class TaskRunner:
         return any(t.is_alive() for t in self._threads)
 
     def _run(self) -> None:
-        backoff = 0.0
+        failures = 0
         me = threading.get_ident()
-        while not self._stop.is_set():
+        task: Optional[Task] = None  # a task handed over by update-v2, run without polling
+        while True:
+            if self._stop.is_set():
+                if task is not None:  # handed to us but not started: give it back for a retry
+                    fail_abandoned(self.api, task, self.worker.worker_id)
+                return
             if self.worker.paused:
                 self._stop.wait(self.worker.poll_interval / 1000)
                 continue
-            try:
-                tasks = self.api.batch_poll_tasks(self.worker.task_definition_name, self.worker.worker_id, 1,
-                                                  LONG_POLL_MS, self.worker.domain)
-                backoff = 0.0
-            except Exception as e:  # the server is down or restarting: wait and try again, quietly
-                backoff = min(MAX_BACKOFF_S, backoff * 2 or 0.1)
-                log.warning("polling %s failed (%s); retrying in %.1fs", self.worker.task_definition_name, e, backoff)
-                self._stop.wait(backoff)
-                continue
-            for task in tasks:
-                self._in_flight[me] = task
+            if task is None:
                 try:
-                    self._report(self.worker.execute(task))
-                finally:
-                    self._in_flight.pop(me, None)
-
-    def _report(self, result: TaskResult) -> None:
-        delay = 0.1
-        for attempt in range(UPDATE_ATTEMPTS):
+                    tasks = self.api.batch_poll_tasks(self.worker.task_definition_name, self.worker.worker_id, 1,
+                                                      LONG_POLL_MS, self.worker.domain)
+                except Exception as e:  # the server is down or restarting: back off and try again, quietly
+                    failures += 1
+                    (log.warning if failures == 1 else log.debug)(
+                        "polling %s failed (%s); retrying", self.worker.task_definition_name, e)
+                    self._stop.wait(min(MAX_BACKOFF_S, 0.1 * 2 ** min(failures, 7)))
+                    continue
+                if failures:
+                    log.info("polling %s works again", self.worker.task_definition_name)
+                    failures = 0
+                if not tasks:
+                    continue
+                task = tasks[0]
+            self._in_flight[me] = task
             try:
-                self.api.update_task(result)
-                return
-            except Exception as e:
-                if attempt == UPDATE_ATTEMPTS - 1 or self._stop.wait(delay):
+                task = self._report(self.worker.execute(task))
+            finally:
+                self._in_flight.pop(me, None)
+
+    def _report(self, result: TaskResult) -> Optional[Task]:
+        """Send the result (update-v2: the reply may hand over the next task, saving a poll); retry while the
+        server is unreachable, for up to about a minute, so that a restart does not lose the result."""
+        delay = 0.1
+        deadline = time.monotonic() + UPDATE_PATIENCE_S
+        while True:
+            try:
+                if self._stop.is_set():
+                    self.api.update_task(result)
+                    return None
+                return self.api.update_task_v2(result)
+            except ConductorError as e:
+                if not e.retryable or time.monotonic() > deadline or self._stop.wait(delay):
                     log.error("could not update task %s: %s", result.task_id, e)
-                    return
-                delay *= 2
+                    return None
+                delay = min(delay * 2, 5.0)
 
 
 def fail_abandoned(api: ConductorAPI, task: Task, worker_id: Optional[str]) -> None:
