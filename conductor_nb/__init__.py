@@ -15,6 +15,7 @@ from .clients import (
     TaskClient,
     WorkflowClient,
 )
+from .clock import FakeClock
 from .config import AuthenticationSettings, Configuration
 from .errors import (
     AuthError,
@@ -77,6 +78,7 @@ from .workflow.tasks import __all__ as _task_builder_names
 __version__ = "0.1.0"
 
 __all__ = [
+    "FakeClock",
     "AuthError", "AuthenticationSettings", "BadRequestError", "ConductorAPI", "ConductorClients", "ConductorError",
     "ConductorWorkflow", "Configuration", "ConflictError", "MetadataClient", "NonRetryableException",
     "NotFoundError", "OrkesClients", "OrkesMetadataClient", "OrkesTaskClient", "OrkesWorkflowClient",

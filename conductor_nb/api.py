@@ -195,7 +195,7 @@ def _open(configuration: Configuration) -> ConductorAPI:
     if configuration.embedded:
         from .engine import Engine
 
-        return Engine(configuration.db_path)
+        return Engine(configuration.db_path, clock=configuration.clock)
     from .http import HttpConductor
 
     return HttpConductor(configuration.host, configuration.authentication_settings,

@@ -24,7 +24,8 @@ class Configuration:
 
     The server is `server_api_url`, else `base_url + "/api"`, else `$CONDUCTOR_SERVER_URL`. When none is set,
     clients use the embedded engine on the SQLite file `db_path`, else `$CONDUCTOR_NB_DB`, else
-    `~/.conductor_nb/conductor.db` (`":memory:"` keeps everything in memory for this process).
+    `~/.conductor_nb/conductor.db` (`":memory:"` keeps everything in memory for this process). `clock` (embedded
+    only) is the engine's time: a `FakeClock` makes hour-long WAITs, retries and timeouts testable in milliseconds.
     """
 
     def __init__(
@@ -37,6 +38,7 @@ class Configuration:
         register_schema: Optional[bool] = None,
         log_level: Optional[str] = None,
         db_path: Optional[str | os.PathLike] = None,
+        clock=None,
     ):
         if server_api_url:
             self.host: Optional[str] = server_api_url.rstrip("/")
@@ -54,6 +56,7 @@ class Configuration:
         self.register_schema = register_schema
         self.log_level = log_level or os.environ.get("CONDUCTOR_LOG_LEVEL")
         self.db_path = None if self.host else resolve_db_path(db_path)
+        self.clock = clock  # for the embedded engine: a FakeClock lets tests move time by hand
 
     @property
     def embedded(self) -> bool:
@@ -79,7 +82,7 @@ class Configuration:
         return hash(self._identity())
 
     def _identity(self) -> tuple:
-        return (self.host, self.db_path, self.authentication_settings)
+        return (self.host, self.db_path, self.authentication_settings, id(self.clock) if self.clock else None)
 
     def __repr__(self) -> str:
         where = f"server={self.host!r}" if self.host else f"embedded db={self.db_path!r}"

@@ -77,12 +77,7 @@ class Context:
 
     # ---------------------------------------------------------------------------------------- building tasks
     def task_def(self, wt: WorkflowTask) -> TaskDef:
-        if wt.task_definition is not None:
-            return wt.task_definition
-        registered = self.services.task_def(wt.name) if wt.name else None
-        if registered is not None:
-            return registered
-        return DEFAULT_TASK_DEF if kind_of(wt.type).polled_by_workers else SYSTEM_TASK_DEF
+        return effective_task_def(wt, self.services.task_def)
 
     def new_task(self, wt: WorkflowTask, task_type: str, retry_of: Optional[Task] = None,
                  task_def_name: Optional[str] = None) -> Task:
@@ -176,6 +171,16 @@ class Context:
         wf.failed_task_names = sorted({*(wf.failed_task_names or []), task.task_def_name})
         self.end(status, reason or (
             f"Task {task.task_id} failed with status: {task.status} and reason: '{task.reason_for_incompletion}'"))
+
+
+def effective_task_def(wt: WorkflowTask, registered: Callable[[str], Optional[TaskDef]]) -> TaskDef:
+    """The task definition that governs `wt`: embedded, else registered, else Conductor's default for its kind."""
+    if wt.task_definition is not None:
+        return wt.task_definition
+    found = registered(wt.name) if wt.name else None
+    if found is not None:
+        return found
+    return DEFAULT_TASK_DEF if kind_of(wt.type).polled_by_workers else SYSTEM_TASK_DEF
 
 
 class ParameterContext(Mapping):

@@ -10,6 +10,7 @@ condition variables and are woken the moment their task is queued or their workf
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 import uuid
@@ -35,18 +36,24 @@ from ..models import (
     WorkflowStateUpdate,
     WorkflowStatus,
     WorkflowStatusResponse,
+    WorkflowTestRequest,
 )
-from . import decider, search, summaries, validation
-from .clock import SystemClock
+from . import decider, search, summaries, testing, timeouts, validation
+from ..clock import SystemClock
 from .definitions import DefinitionIndex
 from .state import PENDING, WorkflowState
 from .store import Store, dumps
 from .system_tasks import SYSTEM_QUEUE, SystemTaskRunner
+from .timers import TimerThread
 from .tasks import REGISTRY, kind_of
 from .tasks.sub_workflow import TASK_STATUS_OF_CHILD
 from .tasks.wait import Wait
 
+log = logging.getLogger("conductor_nb.engine")
+
 MAX_POLL_TIMEOUT_MS = 5000
+DOMAIN_POLL_WINDOW_MS = 10_000  # a domain counts as served when one of its workers polled this recently
+LIMIT_RETRY_MS = 100  # a task held back by a concurrency or rate limit is offered again this much later
 POLL_RECORD_INTERVAL_MS = 1000
 MAX_CACHED_WORKFLOWS = 10_000
 
@@ -63,6 +70,7 @@ class _Transition:
         self.changed: dict[str, dict[str, Task]] = {}
         self.removed: set[str] = set()
         self.queued: set[str] = set()
+        self.timers_set = False
         self.followups: deque[Callable[[], None]] = deque()
 
     def mark(self, state: WorkflowState, tasks=()) -> None:
@@ -106,9 +114,15 @@ class Engine:
         self._states: dict[str, WorkflowState] = {}
         self._task_defs: dict[str, Optional[TaskDef]] = {}
         self._last_poll_record: dict[tuple[str, str], int] = {}
+        self._polled_at: dict[str, int] = {}  # queue -> last poll, for choosing task domains
+        self._dequeued: dict[str, deque[int]] = {}  # task type -> recent dequeue times, for rate limits
         self._closed = False
         self._system = SystemTaskRunner(self, system_threads)
+        self._timers = TimerThread(self)
+        self._clock.subscribe(self._clock_moved)
         self._requeue_background_tasks()
+        if self._store.next_timer() is not None:
+            self._timers.poke()
 
     @property
     def db_path(self) -> str:
@@ -122,6 +136,7 @@ class Engine:
                 cv.notify_all()
             self._workflow_moved.notify_all()
         self._system.stop()
+        self._timers.stop()
         with self._lock:
             self._store.close()
 
@@ -603,6 +618,10 @@ class Engine:
             task = self._task(task_id)
             if task is None or task.status not in PENDING:
                 continue  # a stale entry: the task was canceled or completed while queued
+            held_until = self._held_by_limits(task, now)
+            if held_until is not None:
+                self._store.push(queue, task.task_id, held_until, task.workflow_priority or 0)
+                continue
             if task.status == TaskStatus.SCHEDULED.value:
                 task.status = TaskStatus.IN_PROGRESS.value
                 task.start_time = now
@@ -617,7 +636,25 @@ class Engine:
             taken.append(task)
         return taken
 
+    def _held_by_limits(self, task: Task, now: int) -> Optional[int]:
+        """When a worker task may be offered again if its concurrentExecLimit or rate limit holds it back now."""
+        if not kind_of(task.workflow_task.type).polled_by_workers:
+            return None
+        td = decider.effective_task_def(task.workflow_task, self._task_def)
+        if td.concurrent_exec_limit and self._store.in_progress_count(task.task_type) >= td.concurrent_exec_limit:
+            return now + LIMIT_RETRY_MS
+        if td.rate_limit_per_frequency:
+            window = (td.rate_limit_frequency_in_seconds or 1) * 1000
+            recent = self._dequeued.setdefault(task.task_type, deque())
+            while recent and recent[0] <= now - window:
+                recent.popleft()
+            if len(recent) >= td.rate_limit_per_frequency:
+                return recent[0] + window
+            recent.append(now)
+        return None
+
     def _record_poll(self, queue: str, domain: Optional[str], worker_id: Optional[str], now: int) -> None:
+        self._polled_at[queue] = now
         key = (queue, worker_id or "")
         if now - self._last_poll_record.get(key, 0) >= POLL_RECORD_INTERVAL_MS:
             self._last_poll_record[key] = now
@@ -760,8 +797,113 @@ class Engine:
                 if task.task_id not in tx.removed:
                     self._store.put_task(task.task_id, workflow_id, task.seq, task.reference_task_name,
                                          task.task_type, task.status, task.to_dict())
+                    self._arm_task_timer(tx, task)
+            running = wf.status == WorkflowStatus.RUNNING.value
+            due = timeouts.workflow_deadline(wf, state.definition) if running else None
+            self._store.set_timer(f"workflow:{workflow_id}", workflow_id, due)
+            tx.timers_set |= due is not None
             if WorkflowStatus(wf.status).is_terminal:
                 self._states.pop(workflow_id, None)
+
+    def _arm_task_timer(self, tx: _Transition, task: Task) -> None:
+        """Set (or clear) the timer at which a worker task's timeouts must be checked."""
+        if not kind_of(task.workflow_task.type).polled_by_workers:
+            return
+        due = None
+        if task.status in PENDING:
+            due = timeouts.task_deadline(task, decider.effective_task_def(task.workflow_task, self._task_def))
+        self._store.set_timer(f"task:{task.task_id}", task.workflow_instance_id, due)
+        tx.timers_set |= due is not None
+
+    def _fire_due_timers(self) -> Optional[int]:
+        """For the timer thread: check every workflow whose timer came due; return ms until the next timer."""
+        with self._lock:
+            if self._closed:
+                return None
+            due = self._store.due_timers(self._clock.now())
+            if due:
+                self._transition(lambda tx: self._expire(tx, due))
+            following = self._store.next_timer()
+            return None if following is None else following - self._clock.now()
+
+    def _expire(self, tx: _Transition, due: list[tuple[str, str]]) -> None:
+        for key, workflow_id in due:
+            self._store.set_timer(key, workflow_id, None)
+        for workflow_id in dict.fromkeys(workflow_id for _, workflow_id in due):
+            try:
+                state = self._state(workflow_id)
+            except NotFoundError:
+                continue
+            if state.workflow.status == WorkflowStatus.RUNNING.value:
+                self._check_timeouts(tx, state)
+
+    def _check_timeouts(self, tx: _Transition, state: WorkflowState) -> None:
+        """Apply every limit that has passed: the workflow's timeout, and its worker tasks' timeouts."""
+        ctx = self._context(tx, state)
+        wf = state.workflow
+        deadline = timeouts.workflow_deadline(wf, state.definition)
+        if deadline is not None and ctx.now >= deadline:
+            ctx.failure_workflow_due = True
+            ctx.end(WorkflowStatus.TIMED_OUT.value, timeouts.workflow_timeout_reason(wf, state.definition, ctx.now))
+            self._record(tx, ctx)
+            return
+        timed_out = []
+        for task in sorted(state.pending.values(), key=lambda t: t.seq):
+            if not kind_of(task.workflow_task.type).polled_by_workers:
+                continue
+            found = timeouts.task_timeout(task, ctx.task_def(task.workflow_task), ctx.now)
+            if found is None:
+                continue
+            policy, reason = found
+            if policy == "ALERT_ONLY":
+                log.warning("task %s of workflow %s: %s", task.task_id, wf.workflow_id, reason)
+                continue
+            task.status = TaskStatus.TIMED_OUT.value
+            task.reason_for_incompletion = reason
+            task.end_time = ctx.now
+            self._store.unqueue(task.task_id)
+            if policy == "TIME_OUT_WF":
+                task.executed = True
+                ctx.touch(task)
+                ctx.fail(task)
+                break
+            timed_out.append(task)
+        if not ctx.ended:
+            decider.decide(ctx, timed_out)
+        self._record(tx, ctx)
+
+    def _backdate(self, task_id: str, status: str, output: dict, execution_ms: int, queue_wait_ms: int) -> None:
+        """A workflow test's mock that took time: write it as if it had run that long, then apply the limits."""
+        def work(tx: _Transition) -> None:
+            task = self._task(task_id)
+            state = self._state(task.workflow_instance_id)
+            now = self._clock.now()
+            task.scheduled_time = now - (execution_ms + queue_wait_ms)
+            task.start_time = task.update_time = now - execution_ms
+            task.status = status
+            task.output_data = {**(task.output_data or {}), **output}
+            if status in PENDING:
+                state.refresh(task)
+                tx.mark(state, [task])
+                self._check_timeouts(tx, state)
+            else:
+                task.end_time = now
+                self._store.unqueue(task.task_id)
+                self._decide(tx, state, [task])
+
+        self._transition(work)
+
+    def test_workflow(self, request: WorkflowTestRequest) -> Workflow:
+        request = request if isinstance(request, WorkflowTestRequest) else WorkflowTestRequest.from_dict(request)
+        return testing.test_workflow(self, validation.start_request(request))
+
+    def _clock_moved(self) -> None:
+        """A fake clock jumped: wake every poller and waiter, and the timers."""
+        with self._lock:
+            for cv in self._queue_ready.values():
+                cv.notify_all()
+            self._workflow_moved.notify_all()
+        self._timers.poke()
 
     def _wake(self, tx: _Transition) -> None:
         for queue in tx.queued:
@@ -772,6 +914,8 @@ class Engine:
             self._workflow_moved.notify_all()
         if SYSTEM_QUEUE in tx.queued:
             self._system.ensure_started()
+        if tx.timers_set:
+            self._timers.poke()
 
     def _context(self, tx: _Transition, state: WorkflowState) -> decider.Context:
         return decider.Context(state, self._clock.now(), _Services(self, tx))
@@ -791,6 +935,7 @@ class Engine:
                 continue
             kind = kind_of(task.workflow_task.type)
             if kind.polled_by_workers:
+                task.domain = self._domain_for(state.workflow.task_to_domain, task.task_type, ctx.now)
                 queue = queue_name(task.task_type, task.domain)
                 delay = (task.callback_after_seconds or 0) + (task.start_delay_in_seconds or 0)
                 self._store.push(queue, task.task_id, ctx.now + delay * 1000, task.workflow_priority or 0)
@@ -805,6 +950,20 @@ class Engine:
                 if task.status not in PENDING:
                     self._store.unqueue(task.task_id)
             self._on_end(tx, state, ctx.failure_workflow_due)
+
+    def _domain_for(self, task_to_domain: Optional[dict], task_type: str, now: int) -> Optional[str]:
+        """taskToDomain: the first listed domain polled in the last 10 s, else the last one; NO_DOMAIN: none."""
+        spec = (task_to_domain or {}).get(task_type) or (task_to_domain or {}).get("*")
+        if not spec:
+            return None
+        domains = [d.strip() for d in str(spec).split(",") if d.strip()]
+        for domain in domains:
+            if domain == "NO_DOMAIN":
+                return None
+            if now - self._polled_at.get(queue_name(task_type, domain), -DOMAIN_POLL_WINDOW_MS) \
+                    < DOMAIN_POLL_WINDOW_MS:
+                return domain
+        return None if not domains or domains[-1] == "NO_DOMAIN" else domains[-1]
 
     def _on_end(self, tx: _Transition, state: WorkflowState, start_failure_workflow: bool) -> None:
         wf = state.workflow
@@ -855,6 +1014,15 @@ class Engine:
     def _start(self, tx: _Transition, request: StartWorkflowRequest,
                parent: Optional[tuple[Workflow, Task]] = None) -> str:
         definition = self._definition_for(request)
+        if request.idempotency_key:
+            existing = self._store.workflow_by_idempotency_key(definition.name, request.idempotency_key)
+            if existing is not None:
+                strategy = request.idempotency_strategy or "FAIL"
+                if strategy == "RETURN_EXISTING":
+                    return existing[0]
+                if strategy == "FAIL" or not WorkflowStatus(existing[1]).is_terminal:
+                    raise ConflictError(f"Workflow {definition.name} with idempotencyKey {request.idempotency_key} "
+                                        f"already exists: {existing[0]} ({existing[1]})")
         now = self._clock.now()
         wf = Workflow(
             workflow_id=str(uuid.uuid4()), status=WorkflowStatus.RUNNING.value,

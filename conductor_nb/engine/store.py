@@ -28,12 +28,16 @@ CREATE TABLE IF NOT EXISTS task (
     task_id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, seq INTEGER NOT NULL, ref TEXT NOT NULL,
     task_type TEXT NOT NULL, status TEXT NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS task_by_workflow ON task (workflow_id, seq);
+CREATE INDEX IF NOT EXISTS task_by_type_status ON task (task_type, status);
 CREATE TABLE IF NOT EXISTS queue (
     task_id TEXT PRIMARY KEY, queue_name TEXT NOT NULL, visible_at INTEGER NOT NULL, priority INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS queue_ready ON queue (queue_name, visible_at);
 CREATE TABLE IF NOT EXISTS poll_data (
     queue_name TEXT NOT NULL, domain TEXT NOT NULL, worker_id TEXT, last_poll_time INTEGER NOT NULL,
     PRIMARY KEY (queue_name, domain));
+CREATE TABLE IF NOT EXISTS timer (
+    key TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, due INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS timer_due ON timer (due);
 CREATE TABLE IF NOT EXISTS task_log (task_id TEXT NOT NULL, created_time INTEGER NOT NULL, log TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS task_log_by_task ON task_log (task_id);
 """
@@ -175,6 +179,17 @@ class Store:
                 params.append(value)
         return [r[0] for r in self._db.execute(sql + " ORDER BY create_time, workflow_id", params)]
 
+    def workflow_by_idempotency_key(self, name: str, key: str) -> Optional[tuple[str, str]]:
+        """(id, status) of the latest workflow of `name` started with this idempotency key."""
+        row = self._db.execute(
+            "SELECT workflow_id, status FROM workflow WHERE name = ? AND json_extract(json, '$.idempotencyKey') = ? "
+            "ORDER BY create_time DESC LIMIT 1", (name, key)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def in_progress_count(self, task_type: str) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM task WHERE task_type = ? AND status = 'IN_PROGRESS'",
+                                (task_type,)).fetchone()[0]
+
     def delete_workflow(self, workflow_id: str) -> bool:
         self._db.execute(
             "DELETE FROM queue WHERE task_id IN (SELECT task_id FROM task WHERE workflow_id = ?)", (workflow_id,)
@@ -183,6 +198,7 @@ class Store:
             "DELETE FROM task_log WHERE task_id IN (SELECT task_id FROM task WHERE workflow_id = ?)", (workflow_id,)
         )
         self._db.execute("DELETE FROM task WHERE workflow_id = ?", (workflow_id,))
+        self._db.execute("DELETE FROM timer WHERE workflow_id = ?", (workflow_id,))
         return self._db.execute("DELETE FROM workflow WHERE workflow_id = ?", (workflow_id,)).rowcount > 0
 
     def put_task(self, task_id: str, workflow_id: str, seq: int, ref: str, task_type: str, status: str,
@@ -257,6 +273,22 @@ class Store:
     def json_rows(self, sql: str, params: list) -> list[dict]:
         """The JSON documents a SELECT of one json column returns (the search compiler writes the SQL)."""
         return [json.loads(r[0]) for r in self._db.execute(sql, params)]
+
+    # timers: when a task or workflow may time out (the engine re-checks the state when one comes due)
+    def set_timer(self, key: str, workflow_id: str, due: Optional[int]) -> None:
+        if due is None:
+            self._db.execute("DELETE FROM timer WHERE key = ?", (key,))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO timer VALUES (?, ?, ?)", (key, workflow_id, due))
+
+    def due_timers(self, now: int, limit: int = 500) -> list[tuple[str, str]]:
+        """(key, workflow id) of the timers due at `now`, earliest first."""
+        rows = self._db.execute("SELECT key, workflow_id FROM timer WHERE due <= ? ORDER BY due LIMIT ?",
+                                (now, limit))
+        return [(r[0], r[1]) for r in rows]
+
+    def next_timer(self) -> Optional[int]:
+        return self._db.execute("SELECT MIN(due) FROM timer").fetchone()[0]
 
     # logs
     def add_log(self, task_id: str, created_time: int, log: str) -> None:

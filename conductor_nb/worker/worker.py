@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import functools
 import inspect
+import logging
 import socket
 import traceback
 from typing import Any, Callable, Optional
@@ -35,7 +35,7 @@ class Worker:
         self.execute_function = execute_function
         self.poll_interval = poll_interval if poll_interval is not None else 100
         self.domain = domain
-        self.worker_id = worker_id or socket.gethostname()
+        self.worker_id = worker_id or _hostname()
         self.thread_count = thread_count
         self.register_task_def = register_task_def
         self.poll_timeout = poll_timeout
@@ -60,6 +60,8 @@ class Worker:
             kwargs = self._bind(task)
             value = self.execute_function(**kwargs)
             if self._is_async:
+                import asyncio
+
                 value = asyncio.run(value)
             return self._result_of(value, result)
         except (NonRetryableException, InputError) as e:
@@ -94,6 +96,13 @@ class Worker:
         return result
 
 
+def _hostname() -> str:
+    """The official SDK's default worker id."""
+    import socket
+
+    return socket.gethostname()
+
+
 def _failed(result: TaskResult, error: Exception, status: TaskResultStatus) -> TaskResult:
     reason = str(error.args[0]) if error.args else type(error).__name__
     result.status = status.value
@@ -108,6 +117,24 @@ _decorated_workers: dict[tuple[str, Optional[str]], Worker] = {}
 
 def decorated_workers() -> list[Worker]:
     return list(_decorated_workers.values())
+
+
+_register_callbacks: list[Callable[[Worker], None]] = []
+
+
+def on_register(callback: Callable[[Worker], None]) -> Callable[[], None]:
+    """Call `callback(worker)` each time `@worker_task` registers a worker; returns a function that removes it.
+
+    The hook the notebook layer uses to start cell workers. A callback that raises is logged, never propagated:
+    decorating a function must not fail because of a listener.
+    """
+    _register_callbacks.append(callback)
+
+    def remove() -> None:
+        if callback in _register_callbacks:
+            _register_callbacks.remove(callback)
+
+    return remove
 
 
 def worker_task(task_definition_name: str, poll_interval_millis: int = 100, domain: Optional[str] = None,
@@ -127,6 +154,11 @@ def worker_task(task_definition_name: str, poll_interval_millis: int = 100, doma
                         task_def_template=task_def, overwrite_task_def=overwrite_task_def,
                         strict_schema=strict_schema, register_schema=bool(register_schema))
         _decorated_workers[(task_definition_name, domain)] = worker
+        for callback in list(_register_callbacks):
+            try:
+                callback(worker)
+            except Exception:
+                logging.getLogger("conductor_nb.worker").exception("on_register callback %r failed", callback)
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):

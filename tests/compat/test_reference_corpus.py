@@ -229,16 +229,23 @@ def test_inline_workflow_task_definitions_survive_registration(engine):
 
 # ========================================================================================= the harness
 class OffsetClock:
-    """The real clock plus an offset the tests move forward: retry delays and WAIT durations pass at once."""
+    """The real clock plus an offset the tests move forward: retry delays and WAIT durations pass at once.
+    Engines that subscribe are told when it jumps, so they wake their queues and timers."""
 
     def __init__(self):
         self.offset_ms = 0
+        self._listeners = []
 
     def now(self) -> int:
         return time.time_ns() // 1_000_000 + self.offset_ms
 
     def advance(self, seconds: float) -> None:
         self.offset_ms += int(seconds * 1000)
+        for callback in list(self._listeners):
+            callback()
+
+    def subscribe(self, callback) -> None:
+        self._listeners.append(callback)
 
 
 # WorkflowTestUtil.taskDefinitions(): what the test harness registers before every spec.
@@ -309,8 +316,13 @@ class Conductor:
         return self.api.start_workflow(StartWorkflowRequest(name=name, version=version, input=input or {},
                                                             correlation_id=correlation_id, **fields))
 
-    def wf(self, workflow_id: str):
+    def get(self, workflow_id: str):
         return self.api.get_workflow(workflow_id, include_tasks=True)
+
+    def wf(self, workflow_id: str):
+        """The workflow once the engine's threads finished its INLINE/LAMBDA/JQ/HTTP tasks: Conductor runs the
+        scripting tasks inside decide, so its specs never see them pending."""
+        return self.settle(workflow_id)
 
     def types(self, workflow_id: str) -> list[tuple[str, str]]:
         return [(t.task_type, t.status) for t in self.wf(workflow_id).tasks]
@@ -325,7 +337,7 @@ class Conductor:
         """The workflow once `until(wf)` holds (engine threads run HTTP, INLINE, JQ...), or as it is then."""
         deadline = time.monotonic() + timeout
         while True:
-            wf = self.wf(workflow_id)
+            wf = self.get(workflow_id)
             if until(wf) or time.monotonic() > deadline:
                 return wf
             time.sleep(0.01)
@@ -342,7 +354,7 @@ class Conductor:
                 if t.task_type in BACKGROUND_TYPES and not (t.workflow_task and t.workflow_task.async_complete
                                                             and t.status == "IN_PROGRESS"):
                     return True
-                if t.task_type == "SUB_WORKFLOW" and t.sub_workflow_id and self._busy(self.wf(t.sub_workflow_id)):
+                if t.task_type == "SUB_WORKFLOW" and t.sub_workflow_id and self._busy(self.get(t.sub_workflow_id)):
                     return True
         return False
 
@@ -406,7 +418,7 @@ def conductor(tmp_path, clock):
 
 def seq(*pairs: str) -> list[tuple[str, str]]:
     """'integration_task_1:COMPLETED' ... -> [(type or ref, status)]: the specs' task-list expectations."""
-    return [tuple(p.rsplit(":", 1)) for p in pairs]
+    return [p if isinstance(p, tuple) else tuple(p.rsplit(":", 1)) for p in pairs]
 
 
 # ===================================================================================== SimpleWorkflowSpec
@@ -635,3 +647,574 @@ def test_non_restartable_simple_workflow(conductor):
     assert wf.status == "COMPLETED" and wf.output["o3"] == "task1.done"
     with pytest.raises(NotFoundError):
         c.api.restart_workflow(wf_id, False)
+
+
+# ================================================================================ DecisionTaskSpec / SwitchTaskSpec
+# The two specs run the same scenarios on the legacy DECISION (caseValueParam, output caseOutput) and on
+# SWITCH (value-param, output evaluationResult).
+DECISION_FILES = {
+    "DECISION": ("simple_decision_task_integration_test.json", "DecisionWorkflow",
+                 "decision_and_fork_join_integration_test.json", "conditional_task_workflow_integration_test.json",
+                 "caseOutput"),
+    "SWITCH": ("simple_switch_task_integration_test.json", "SwitchWorkflow",
+               "switch_and_fork_join_integration_test.json", "conditional_switch_task_workflow_integration_test.json",
+               "evaluationResult"),
+}
+
+
+@pytest.mark.parametrize("kind", ["DECISION", "SWITCH"])
+def test_simple_decision_or_switch_workflow(conductor, kind):
+    """DecisionTaskSpec 'Test simple decision workflow' / SwitchTaskSpec 'Test simple switch workflow'."""
+    c = conductor
+    simple, name, *_ = DECISION_FILES[kind]
+    c.register(simple)
+    wf_id = c.start(name, {"param1": "p1", "param2": "p2", "case": "c"}, 1, "decision_workflow")
+    assert c.types(wf_id) == seq(f"{kind}:COMPLETED", "integration_task_1:SCHEDULED")
+    c.complete("integration_task_1")
+    assert c.types(wf_id) == seq(f"{kind}:COMPLETED", "integration_task_1:COMPLETED", "integration_task_2:SCHEDULED")
+    c.complete("integration_task_2")
+    assert c.wf(wf_id).status == "RUNNING"
+    assert c.types(wf_id)[2:] == seq("integration_task_2:COMPLETED", "integration_task_20:SCHEDULED")
+    c.complete("integration_task_20")
+    assert c.wf(wf_id).status == "COMPLETED" and len(c.wf(wf_id).tasks) == 4
+
+
+@pytest.mark.parametrize("kind", ["DECISION", "SWITCH"])
+def test_decision_or_switch_leading_to_a_fork_join(conductor, kind):
+    """DecisionTaskSpec / SwitchTaskSpec 'Test a workflow that has a decision/switch task that leads to a fork
+    join' (ForkConditionalTest)."""
+    c = conductor
+    _, _, fork_file, *_ = DECISION_FILES[kind]
+    c.register(fork_file)
+    wf_id = c.start("ForkConditionalTest", {"param1": "p1", "param2": "p2", "case": "c"}, 1, "decision_forkjoin")
+    assert c.types(wf_id) == seq("FORK:COMPLETED", f"{kind}:COMPLETED", "integration_task_1:SCHEDULED",
+                                 "integration_task_10:SCHEDULED", "JOIN:IN_PROGRESS")
+    c.complete("integration_task_1")
+    c.complete("integration_task_10")
+    wf = c.wf(wf_id)
+    assert wf.status == "RUNNING" and len(wf.tasks) == 6
+    assert wf.tasks[4].input_data["joinOn"] == ["t20", "t10"]
+    assert c.types(wf_id)[2:] == seq("integration_task_1:COMPLETED", "integration_task_10:COMPLETED",
+                                     "JOIN:IN_PROGRESS", "integration_task_2:SCHEDULED")
+    c.complete("integration_task_2")
+    assert c.types(wf_id)[4:] == seq("JOIN:IN_PROGRESS", "integration_task_2:COMPLETED",
+                                     "integration_task_20:SCHEDULED")
+    c.complete("integration_task_20")
+    wf = c.wf(wf_id)
+    assert wf.status == "COMPLETED" and len(wf.tasks) == 7
+    assert wf.tasks[4].status == "COMPLETED" and wf.tasks[6].status == "COMPLETED"
+
+
+@pytest.mark.parametrize("kind", ["DECISION", "SWITCH"])
+def test_default_case_of_a_conditional_workflow(conductor, kind):
+    """DecisionTaskSpec / SwitchTaskSpec 'Test default case condition execution of a conditional workflow'."""
+    c = conductor
+    *_, cond_file, out = DECISION_FILES[kind]
+    c.register(cond_file)
+    wf_id = c.start("ConditionalTaskWF", {"param1": "xxx", "param2": "two"}, 1, "conditional_default")
+    wf = c.wf(wf_id)
+    assert c.types(wf_id) == seq(f"{kind}:COMPLETED", "integration_task_10:SCHEDULED")
+    assert wf.tasks[0].output_data[out] == ["xxx"]
+    c.complete("integration_task_10")
+    wf = c.wf(wf_id)
+    assert wf.status == "COMPLETED"
+    assert c.types(wf_id) == seq(f"{kind}:COMPLETED", "integration_task_10:COMPLETED", f"{kind}:COMPLETED")
+    assert wf.tasks[2].output_data[out] == ["null"]
+
+
+@pytest.mark.parametrize("kind", ["DECISION", "SWITCH"])
+@pytest.mark.parametrize("case_value, expected_task", [("two", "integration_task_2"), ("one", "integration_task_1")])
+def test_nested_case_of_a_conditional_workflow(conductor, kind, case_value, expected_task):
+    """DecisionTaskSpec / SwitchTaskSpec "Test case 'nested' and '#caseValue' condition execution"."""
+    c = conductor
+    *_, cond_file, out = DECISION_FILES[kind]
+    c.register(cond_file)
+    wf_id = c.start("ConditionalTaskWF", {"param1": "nested", "param2": case_value}, 1, f"conditional_nested_{case_value}")
+    wf = c.wf(wf_id)
+    assert c.types(wf_id) == seq(f"{kind}:COMPLETED", f"{kind}:COMPLETED", f"{expected_task}:SCHEDULED")
+    assert wf.tasks[0].output_data[out] == ["nested"] and wf.tasks[1].output_data[out] == [case_value]
+    c.complete(expected_task, worker="task.integration.worker")
+    wf = c.wf(wf_id)
+    assert wf.status == "COMPLETED" and len(wf.tasks) == 4
+    assert c.types(wf_id)[2:] == seq(f"{expected_task}:COMPLETED", f"{kind}:COMPLETED")
+    assert wf.tasks[3].output_data[out] == ["null"]
+
+
+@pytest.mark.parametrize("kind", ["DECISION", "SWITCH"])
+def test_three_case_of_a_conditional_workflow(conductor, kind):
+    """DecisionTaskSpec / SwitchTaskSpec "Test 'three' case condition execution of a conditional workflow"."""
+    c = conductor
+    *_, cond_file, out = DECISION_FILES[kind]
+    c.register(cond_file)
+    wf_id = c.start("ConditionalTaskWF", {"param1": "three", "param2": "two", "finalCase": "notify"}, 1,
+                    "conditional_three")
+    assert c.types(wf_id) == seq(f"{kind}:COMPLETED", "integration_task_3:SCHEDULED")
+    assert c.wf(wf_id).tasks[0].output_data[out] == ["three"]
+    c.complete("integration_task_3")
+    wf = c.wf(wf_id)
+    assert wf.status == "RUNNING"
+    assert c.types(wf_id) == seq(f"{kind}:COMPLETED", "integration_task_3:COMPLETED", f"{kind}:COMPLETED",
+                                 "integration_task_4:SCHEDULED")
+    assert wf.tasks[2].output_data[out] == ["notify"]
+    c.complete("integration_task_4")
+    assert c.wf(wf_id).status == "COMPLETED" and c.types(wf_id)[3] == ("integration_task_4", "COMPLETED")
+
+
+# ============================================================================================= ForkJoinSpec
+def test_fork_join_success_flow(conductor):
+    """ForkJoinSpec 'Test a simple workflow with fork join success flow' (FanInOutTest)."""
+    c = conductor
+    c.register("fork_join_integration_test.json")
+    wf_id = c.start("FanInOutTest", {}, 1, "fanoutTest")
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "integration_task_1:SCHEDULED", "integration_task_2:SCHEDULED",
+                                 "JOIN:IN_PROGRESS")
+    c.complete("integration_task_1", worker="task1.worker")
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "integration_task_1:COMPLETED", "integration_task_2:SCHEDULED",
+                                 "JOIN:IN_PROGRESS", "integration_task_3:SCHEDULED")
+    c.complete("integration_task_3", worker="task1.worker")
+    assert c.types(wf_id)[2:] == seq("integration_task_2:SCHEDULED", "JOIN:IN_PROGRESS",
+                                     "integration_task_3:COMPLETED")
+    c.complete("integration_task_2", worker="task1.worker")
+    assert c.wf(wf_id).status == "RUNNING"
+    assert c.types(wf_id)[2:] == seq("integration_task_2:COMPLETED", "JOIN:COMPLETED", "integration_task_3:COMPLETED",
+                                     "integration_task_4:SCHEDULED")
+    c.complete("integration_task_4", worker="task1.worker")
+    assert c.wf(wf_id).status == "COMPLETED" and c.types(wf_id)[5] == ("integration_task_4", "COMPLETED")
+
+
+def test_fork_join_failure_flow(conductor):
+    """ForkJoinSpec 'Test a simple workflow with fork join failure flow' (integration_task_2 without retries)."""
+    c = conductor
+    c.register("fork_join_integration_test.json")
+    c.task_def("integration_task_2", retry_count=0, timeout_seconds=0)
+    wf_id = c.start("FanInOutTest", {}, 1, "fanoutTest")
+    c.complete("integration_task_1", worker="task1.worker")
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "integration_task_1:COMPLETED", "integration_task_2:SCHEDULED",
+                                 "JOIN:IN_PROGRESS", "integration_task_3:SCHEDULED")
+    c.fail("integration_task_2", "Failed....", worker="task1.worker")
+    assert c.wf(wf_id).status == "FAILED"
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "integration_task_1:COMPLETED", "integration_task_2:FAILED",
+                                 "JOIN:CANCELED", "integration_task_3:CANCELED")
+
+
+@not_implemented("retry", "retry_workflow")
+def test_retrying_a_failed_fork_join_workflow(conductor):
+    """ForkJoinSpec 'Test retrying a failed fork join workflow' (FanInOutTest_2, tasks without retries)."""
+    c = conductor
+    c.register("fork_join_with_no_task_retry_integration_test.json")
+    wf_id = c.start("FanInOutTest_2", {}, 1, "fanoutTest")
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "integration_task_0_RT_1:SCHEDULED",
+                                 "integration_task_0_RT_2:SCHEDULED", "JOIN:IN_PROGRESS")
+    c.complete("integration_task_0_RT_1", worker="task1.worker")
+    c.fail("integration_task_0_RT_2", "Failed....", worker="task1.worker")
+    assert c.wf(wf_id).status == "FAILED"
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "integration_task_0_RT_1:COMPLETED",
+                                 "integration_task_0_RT_2:FAILED", "JOIN:CANCELED", "integration_task_0_RT_3:CANCELED")
+    c.api.retry_workflow(wf_id, False)
+    assert c.wf(wf_id).status == "RUNNING"
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "integration_task_0_RT_1:COMPLETED",
+                                 "integration_task_0_RT_2:FAILED", "JOIN:IN_PROGRESS",
+                                 "integration_task_0_RT_3:CANCELED", "integration_task_0_RT_2:SCHEDULED",
+                                 "integration_task_0_RT_3:SCHEDULED")
+    c.complete("integration_task_0_RT_3", worker="task1.worker")
+    c.complete("integration_task_0_RT_2", worker="task1.worker")
+    c.complete("integration_task_0_RT_4", worker="task1.worker")
+    assert c.wf(wf_id).status == "COMPLETED"
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "integration_task_0_RT_1:COMPLETED",
+                                 "integration_task_0_RT_2:FAILED", "JOIN:COMPLETED",
+                                 "integration_task_0_RT_3:CANCELED", "integration_task_0_RT_2:COMPLETED",
+                                 "integration_task_0_RT_3:COMPLETED", "integration_task_0_RT_4:COMPLETED")
+
+
+NESTED_START = ["fork1:COMPLETED", "t11:SCHEDULED", "fork2:COMPLETED", "t12:SCHEDULED", "t13:SCHEDULED"]
+
+
+@engine_bug("a nested FORK_JOIN schedules its JOIN before the enclosing fork's JOIN (Conductor: outer join first)")
+def test_nested_fork_join_success_flow(conductor):
+    """ForkJoinSpec 'Test nested fork join workflow success flow' (FanInOutNestedTest, case a)."""
+    c = conductor
+    c.register("nested_fork_join_integration_test.json")
+    wf_id = c.start("FanInOutNestedTest", {"case": "a"}, 1, "fork_join_nested_test")
+    wf = c.wf(wf_id)
+    assert c.refs(wf_id) == seq(*NESTED_START, "join1:IN_PROGRESS", "join2:IN_PROGRESS")
+    assert wf.tasks[5].input_data["joinOn"] == ["t11", "join2"] and wf.tasks[6].input_data["joinOn"] == ["t14", "t20"]
+    for n in (11, 12, 13):
+        c.complete(f"integration_task_{n}", worker=f"task{n}.worker")
+    assert c.refs(wf_id)[7:] == seq("t14:SCHEDULED", "d1:COMPLETED", "t16:SCHEDULED")
+    c.complete("integration_task_16")
+    c.complete("integration_task_14")
+    assert c.refs(wf_id)[5:] == seq("join1:IN_PROGRESS", "join2:IN_PROGRESS", "t14:COMPLETED", "d1:COMPLETED",
+                                    "t16:COMPLETED", "t19:SCHEDULED")
+    c.complete("integration_task_19")
+    assert c.refs(wf_id)[10:] == seq("t19:COMPLETED", "t20:SCHEDULED")
+    c.complete("integration_task_20")
+    assert c.wf(wf_id).status == "RUNNING"
+    assert c.refs(wf_id)[5:7] == seq("join1:COMPLETED", "join2:COMPLETED")
+    assert c.refs(wf_id)[11:] == seq("t20:COMPLETED", "t15:SCHEDULED")
+    c.complete("integration_task_15")
+    assert c.wf(wf_id).status == "COMPLETED" and len(c.wf(wf_id).tasks) == 13
+
+
+@pytest.mark.parametrize("name", ["FanInOutNestedTest", "FanInOutNestedSubWorkflowTest"])
+def test_nested_fork_join_reaches_the_same_end(conductor, name):
+    """ForkJoinSpec's two nested fork join scenarios, order-insensitive: the same tasks, statuses and joins (the
+    ordered versions are xfailed on the engine's JOIN scheduling order)."""
+    c = conductor
+    c.register("nested_fork_join_integration_test.json", "nested_fork_join_with_sub_workflow_integration_test.json",
+               "simple_workflow_1_integration_test.json")
+    wf_id = c.start(name, {"case": "a"}, 1, "fork_join_nested_test")
+    sub = ["sw1:IN_PROGRESS"] if name == "FanInOutNestedSubWorkflowTest" else []
+    assert sorted(c.refs(wf_id)) == sorted(seq(*NESTED_START, *sub, "join1:IN_PROGRESS", "join2:IN_PROGRESS"))
+    for n in (11, 12, 13, 16, 14, 19, 20):
+        c.complete(f"integration_task_{n}")
+    if sub:
+        assert c.task(wf_id, "join1").status == "IN_PROGRESS"
+        c.complete("integration_task_1")
+        c.complete("integration_task_2")
+    c.complete("integration_task_15")
+    wf = c.wf(wf_id)
+    assert wf.status == "COMPLETED" and len(wf.tasks) == 13 + len(sub)
+    assert all(t.status == "COMPLETED" for t in wf.tasks)
+    assert wf.get_task(task_reference_name="join1").input_data["joinOn"] == ["t11", "join2", *(["sw1"] if sub else [])]
+
+
+@engine_bug("a nested FORK_JOIN schedules its JOIN before the enclosing fork's JOIN (Conductor: outer join first)")
+def test_nested_fork_join_with_a_sub_workflow(conductor):
+    """ForkJoinSpec 'Test nested workflow which contains a sub workflow task' (FanInOutNestedSubWorkflowTest)."""
+    c = conductor
+    c.register("nested_fork_join_with_sub_workflow_integration_test.json", "simple_workflow_1_integration_test.json")
+    wf_id = c.start("FanInOutNestedSubWorkflowTest", {"case": "a"}, 1, "fork_join_nested_test")
+    wf = c.wf(wf_id)
+    # the spec sees sw1 SCHEDULED until it runs the async SUB_WORKFLOW task; the engine starts it at once
+    assert c.refs(wf_id) == seq(*NESTED_START, "sw1:IN_PROGRESS", "join1:IN_PROGRESS", "join2:IN_PROGRESS")
+    assert wf.tasks[6].input_data["joinOn"] == ["t11", "join2", "sw1"]
+    assert wf.tasks[7].input_data["joinOn"] == ["t14", "t20"]
+    for n in (11, 12, 13):
+        c.complete(f"integration_task_{n}")
+    assert c.refs(wf_id)[8:] == seq("t14:SCHEDULED", "d1:COMPLETED", "t16:SCHEDULED")
+    c.complete("integration_task_16")
+    c.complete("integration_task_14")
+    sub_id = c.task(wf_id, "sw1").sub_workflow_id
+    assert c.wf(sub_id).status == "RUNNING" and c.types(sub_id) == seq("integration_task_1:SCHEDULED")
+    c.complete("integration_task_1")
+    c.complete("integration_task_2")
+    assert c.wf(sub_id).status == "COMPLETED"
+    assert c.refs(wf_id)[5:8] == seq("sw1:COMPLETED", "join1:IN_PROGRESS", "join2:IN_PROGRESS")
+    c.complete("integration_task_19")
+    c.complete("integration_task_20")
+    assert c.refs(wf_id)[6:8] == seq("join1:COMPLETED", "join2:COMPLETED")
+    c.complete("integration_task_15")
+    assert c.wf(wf_id).status == "COMPLETED" and len(c.wf(wf_id).tasks) == 14
+
+
+def test_fork_join_with_optional_sub_workflow_forks(conductor):
+    """ForkJoinSpec 'Test fork join with sub workflows containing optional tasks': both children fail, the
+    optional SUB_WORKFLOW tasks and the JOIN end COMPLETED_WITH_ERRORS and the workflow COMPLETED."""
+    c = conductor
+    c.register("fork_join_with_optional_sub_workflow_forks_integration_test.json",
+               "simple_one_task_sub_workflow_integration_test.json")
+    wf_id = c.start("integration_test_fork_join_optional_sw", P, 1, "")
+    wf = c.wf(wf_id)
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "SUB_WORKFLOW:IN_PROGRESS", "SUB_WORKFLOW:IN_PROGRESS",
+                                 "JOIN:IN_PROGRESS")
+    assert wf.tasks[3].input_data["joinOn"] == ["st1", "st2"]
+    children = [c.task(wf_id, ref).sub_workflow_id for ref in ("st1", "st2")]
+    for child in children:
+        assert c.wf(child).status == "RUNNING" and c.types(child) == seq("simple_task_in_sub_wf:SCHEDULED")
+    c.fail("simple_task_in_sub_wf", "Failed....", worker="task1.worker")
+    c.fail("simple_task_in_sub_wf", "Failed....", worker="task1.worker")
+    for child in children:
+        assert c.wf(child).status == "FAILED" and c.types(child) == seq("simple_task_in_sub_wf:FAILED")
+    assert c.wf(wf_id).status == "COMPLETED"
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "SUB_WORKFLOW:COMPLETED_WITH_ERRORS",
+                                 "SUB_WORKFLOW:COMPLETED_WITH_ERRORS", "JOIN:COMPLETED_WITH_ERRORS")
+
+
+@not_implemented("rerun", "rerun_workflow")
+def test_rerun_of_a_failed_optional_sub_workflow_leaves_the_parent_alone(conductor):
+    """ForkJoinSpec 'Test fork join with sub workflows containing optional tasks', its rerun step."""
+    from conductor_nb import RerunWorkflowRequest
+
+    c = conductor
+    c.register("fork_join_with_optional_sub_workflow_forks_integration_test.json",
+               "simple_one_task_sub_workflow_integration_test.json")
+    wf_id = c.start("integration_test_fork_join_optional_sw", P, 1, "")
+    child = c.task(wf_id, "st1").sub_workflow_id
+    c.fail("simple_task_in_sub_wf", "Failed....")
+    c.fail("simple_task_in_sub_wf", "Failed....")
+    assert c.wf(wf_id).status == "COMPLETED"
+    c.api.rerun_workflow(child, RerunWorkflowRequest(re_run_from_workflow_id=child))
+    assert c.wf(child).status == "RUNNING" and c.types(child) == seq("simple_task_in_sub_wf:SCHEDULED")
+    assert c.wf(wf_id).status == "COMPLETED"
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "SUB_WORKFLOW:COMPLETED_WITH_ERRORS",
+                                 "SUB_WORKFLOW:COMPLETED_WITH_ERRORS", "JOIN:COMPLETED_WITH_ERRORS")
+
+
+def test_fork_join_with_a_sub_workflow_task_using_its_task_definition(conductor):
+    """ForkJoinSpec 'Test fork join with sub workflow task using task definition': the SUB_WORKFLOW task named
+    sub_workflow_task takes retryCount 1 from its TaskDef, so a failed child is retried once."""
+    c = conductor
+    c.register("fork_join_sub_workflow.json", "simple_one_task_sub_workflow_integration_test.json")
+    wf_id = c.start("integration_test_fork_join_sw", P, 1, "")
+    wf = c.wf(wf_id)
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "SUB_WORKFLOW:IN_PROGRESS", "integration_task_2:SCHEDULED",
+                                 "JOIN:IN_PROGRESS")
+    assert wf.tasks[3].input_data["joinOn"] == ["st1", "t2"]
+    child = c.task(wf_id, "st1").sub_workflow_id
+    assert c.types(child) == seq("simple_task_in_sub_wf:SCHEDULED")
+    c.fail("simple_task_in_sub_wf", "Failed....", worker="task1.worker")
+    assert c.wf(child).status == "FAILED"
+    assert c.wf(wf_id).status == "RUNNING"
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "SUB_WORKFLOW:FAILED", "integration_task_2:SCHEDULED",
+                                 "JOIN:IN_PROGRESS", "SUB_WORKFLOW:IN_PROGRESS")
+    retried_child = c.task(wf_id, "st1").sub_workflow_id
+    assert retried_child != child and c.types(retried_child) == seq("simple_task_in_sub_wf:SCHEDULED")
+    c.complete("simple_task_in_sub_wf", worker="subworkflow.task.worker")
+    assert c.wf(retried_child).status == "COMPLETED"
+    assert c.types(wf_id)[4] == ("SUB_WORKFLOW", "COMPLETED") and c.wf(wf_id).status == "RUNNING"
+    c.complete("integration_task_2", worker="task2.worker")
+    assert c.wf(wf_id).status == "COMPLETED"
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "SUB_WORKFLOW:FAILED", "integration_task_2:COMPLETED",
+                                 "JOIN:COMPLETED", "SUB_WORKFLOW:COMPLETED")
+
+
+# ============================================================================================== DoWhileSpec
+DO_WHILE_FILES = ("do_while_integration_test.json", "do_while_multiple_integration_test.json",
+                  "do_while_as_subtask_integration_test.json", "simple_one_task_sub_workflow_integration_test.json",
+                  "do_while_iteration_fix_test.json", "do_while_sub_workflow_integration_test.json",
+                  "do_while_five_loop_over_integration_test.json", "do_while_system_tasks.json",
+                  "do_while_with_decision_task.json", "do_while_set_variable_fix.json")
+
+
+def assert_iteration(task, iteration):
+    """DoWhileSpec.verifyTaskIteration."""
+    assert task.reference_task_name.endswith(f"__{iteration}") and task.iteration == iteration
+
+
+def test_do_while_two_iterations_of_five_tasks(conductor):
+    """DoWhileSpec 'Test workflow with 2 iterations of five tasks' (LAMBDA, JQ and SIMPLE tasks in the loop)."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    wf_id = c.start("do_while_five_loop_over_integration_test", {"loop": 2}, 1, "looptest")
+    loop_1 = ["LAMBDA:COMPLETED", "JSON_JQ_TRANSFORM:COMPLETED", "integration_task_1:COMPLETED",
+              "JSON_JQ_TRANSFORM:COMPLETED", "integration_task_2:COMPLETED"]
+    assert_iteration(c.complete("integration_task_1"), 1)
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", *loop_1[:3], "JSON_JQ_TRANSFORM:COMPLETED",
+                                 "integration_task_2:SCHEDULED")
+    assert [t.iteration for t in c.wf(wf_id).tasks[1:4]] == [1, 1, 1]
+    assert_iteration(c.complete("integration_task_2"), 1)
+    assert_iteration(c.complete("integration_task_1"), 2)
+    assert_iteration(c.complete("integration_task_2"), 2)
+    wf = c.wf(wf_id)
+    assert wf.status == "RUNNING"
+    assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", *loop_1, *loop_1, "integration_task_3:SCHEDULED")
+    assert [t.iteration for t in wf.tasks[6:11]] == [2] * 5 and wf.tasks[11].iteration == 0
+    c.complete("integration_task_3")
+    assert c.wf(wf_id).status == "COMPLETED" and c.types(wf_id)[11] == ("integration_task_3", "COMPLETED")
+
+
+def test_do_while_two_iterations_of_three_system_tasks(conductor):
+    """DoWhileSpec 'Test workflow with 2 iterations of 3 system tasks'."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    wf_id = c.start("do_while_system_tasks", {"loop": 2}, 1, "looptest")
+    c.settle(wf_id)
+    loop = ["LAMBDA:COMPLETED", "JSON_JQ_TRANSFORM:COMPLETED", "JSON_JQ_TRANSFORM:COMPLETED"]
+    wf = c.wait(wf_id, lambda wf: len(wf.tasks) == 8)
+    assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", *loop, *loop, "integration_task_1:SCHEDULED")
+    assert [t.iteration for t in wf.tasks] == [2, 1, 1, 1, 2, 2, 2, 0]
+    c.complete("integration_task_1")
+    assert c.wf(wf_id).status == "COMPLETED" and len(c.wf(wf_id).tasks) == 8
+
+
+LOOP_WITH_FORK = ["integration_task_0", "FORK", "integration_task_1", "integration_task_2", "JOIN"]
+
+
+def loop_tasks(*statuses):
+    return seq(*(f"{t}:{s}" for t, s in zip(LOOP_WITH_FORK, statuses)))
+
+
+def test_do_while_single_iteration(conductor):
+    """DoWhileSpec 'Test workflow with a single iteration Do While task' (a FORK_JOIN inside the loop)."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    wf_id = c.start("Do_While_Workflow", {"loop": 1}, 1, "looptest")
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", "integration_task_0:SCHEDULED")
+    assert_iteration(c.complete("integration_task_0"), 1)
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", *loop_tasks("COMPLETED", "COMPLETED", "SCHEDULED",
+                                                                     "SCHEDULED", "IN_PROGRESS"))
+    assert c.task(wf_id, "join__1") is not None
+    assert_iteration(c.complete("integration_task_1"), 1)
+    assert c.types(wf_id)[3:] == seq("integration_task_1:COMPLETED", "integration_task_2:SCHEDULED",
+                                     "JOIN:IN_PROGRESS")
+    assert_iteration(c.complete("integration_task_2"), 1)
+    assert c.wf(wf_id).status == "COMPLETED"
+    assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", *loop_tasks(*["COMPLETED"] * 5))
+
+
+def test_do_while_single_iteration_with_a_sub_workflow(conductor):
+    """DoWhileSpec 'Test workflow with a single iteration Do While task with Sub workflow'."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    wf_id = c.start("Do_While_Sub_Workflow", {"loop": 1}, 1, "looptest")
+    c.complete("integration_task_0")
+    c.complete("integration_task_1")
+    c.complete("integration_task_2")
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", *loop_tasks(*["COMPLETED"] * 5),
+                                 "SUB_WORKFLOW:IN_PROGRESS")
+    child = c.task(wf_id, "st1__1").sub_workflow_id
+    assert c.wf(child).status == "RUNNING" and c.types(child) == seq("simple_task_in_sub_wf:SCHEDULED")
+    c.complete("simple_task_in_sub_wf", worker="subworkflow.task.worker")
+    assert c.wf(child).status == "COMPLETED"
+    assert c.wf(wf_id).status == "COMPLETED"
+    assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", *loop_tasks(*["COMPLETED"] * 5), "SUB_WORKFLOW:COMPLETED")
+
+
+def test_multiple_do_while_tasks_with_multiple_iterations(conductor):
+    """DoWhileSpec 'Test workflow with multiple Do While tasks with multiple iterations'."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    wf_id = c.start("Do_While_Multiple", {"loop": 2, "loop2": 1}, 1, "looptest")
+    done = loop_tasks(*["COMPLETED"] * 5)
+    c.complete("integration_task_0")
+    c.complete("integration_task_1")
+    c.complete("integration_task_2")
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", *done, "integration_task_0:SCHEDULED")
+    assert_iteration(c.complete("integration_task_0"), 2)
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", *done,
+                                 *loop_tasks("COMPLETED", "COMPLETED", "SCHEDULED", "SCHEDULED", "IN_PROGRESS"))
+    assert_iteration(c.complete("integration_task_1"), 2)
+    assert_iteration(c.complete("integration_task_2"), 2)
+    assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", *done, *done, "DO_WHILE:IN_PROGRESS",
+                                 "integration_task_3:SCHEDULED")
+    assert_iteration(c.complete("integration_task_3"), 1)
+    assert c.wf(wf_id).status == "COMPLETED"
+    assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", *done, *done, "DO_WHILE:COMPLETED",
+                                 "integration_task_3:COMPLETED")
+
+
+@engine_bug("retry_workflow: the rescheduled copy of a failed task inside a DO_WHILE keeps its retryCount, so the "
+            "loop still sees the failed attempt and fails the workflow again")
+def test_retrying_a_failed_do_while_workflow(conductor):
+    """DoWhileSpec 'Test retrying a failed do while workflow' (integration_task_0 without retries)."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    c.task_def("integration_task_0", retry_count=0)
+    wf_id = c.start("Do_While_Workflow", {"loop": 1}, 1, "looptest")
+    assert_iteration(c.fail("integration_task_0", "induced..failure"), 1)
+    assert c.wf(wf_id).status == "FAILED"
+    assert c.types(wf_id) == seq("DO_WHILE:CANCELED", "integration_task_0:FAILED")
+    c.api.retry_workflow(wf_id, False)
+    assert c.wf(wf_id).status == "RUNNING"
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", "integration_task_0:FAILED", "integration_task_0:SCHEDULED")
+    assert_iteration(c.complete("integration_task_0"), 1)
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", "integration_task_0:FAILED",
+                                 *loop_tasks("COMPLETED", "COMPLETED", "SCHEDULED", "SCHEDULED", "IN_PROGRESS"))
+    c.complete("integration_task_1")
+    c.complete("integration_task_2")
+    assert c.wf(wf_id).status == "COMPLETED"
+    assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", "integration_task_0:FAILED", *loop_tasks(*["COMPLETED"] * 5))
+
+
+def test_auto_retrying_a_failed_do_while_task(conductor):
+    """DoWhileSpec 'Test auto retrying a failed do while workflow' (retryCount 1, no delay)."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    c.task_def("integration_task_0", retry_count=1, retry_delay_seconds=0)
+    wf_id = c.start("Do_While_Workflow", {"loop": 1}, 1, "looptest")
+    assert_iteration(c.fail("integration_task_0", "induced..failure"), 1)
+    wf = c.wf(wf_id)
+    assert wf.status == "RUNNING"
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", "integration_task_0:FAILED", "integration_task_0:SCHEDULED")
+    assert wf.tasks[1].retried and wf.tasks[2].retry_count == 1 and wf.tasks[2].retried_task_id == wf.tasks[1].task_id
+    assert_iteration(c.complete("integration_task_0"), 1)
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", "integration_task_0:FAILED",
+                                 *loop_tasks("COMPLETED", "COMPLETED", "SCHEDULED", "SCHEDULED", "IN_PROGRESS"))
+    c.complete("integration_task_1")
+    c.complete("integration_task_2")
+    assert c.wf(wf_id).status == "COMPLETED"
+    assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", "integration_task_0:FAILED", *loop_tasks(*["COMPLETED"] * 5))
+
+
+@engine_bug("a DO_WHILE in a fork branch schedules its first loop task before the fork's JOIN "
+            "(Conductor: the loop task comes after the JOIN)")
+def test_do_while_as_a_subtask_of_a_fork_join(conductor):
+    """DoWhileSpec 'Test workflow with a iteration Do While task as subtask of a forkjoin task'."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    wf_id = c.start("Do_While_SubTask", {"loop": 1}, 1, "looptest")
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "DO_WHILE:IN_PROGRESS", "integration_task_2:SCHEDULED",
+                                 "JOIN:IN_PROGRESS", "integration_task_0:SCHEDULED")
+    assert_iteration(c.complete("integration_task_0"), 1)
+    assert c.types(wf_id)[4:] == seq("integration_task_0:COMPLETED", "integration_task_1:SCHEDULED")
+    assert_iteration(c.complete("integration_task_1"), 1)
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "DO_WHILE:COMPLETED", "integration_task_2:SCHEDULED",
+                                 "JOIN:IN_PROGRESS", "integration_task_0:COMPLETED", "integration_task_1:COMPLETED")
+    c.complete("integration_task_2")
+    assert c.wf(wf_id).status == "COMPLETED"
+    assert c.types(wf_id) == seq("FORK:COMPLETED", "DO_WHILE:COMPLETED", "integration_task_2:COMPLETED",
+                                 "JOIN:COMPLETED", "integration_task_0:COMPLETED", "integration_task_1:COMPLETED")
+
+
+def test_do_while_as_a_subtask_of_a_fork_join_reaches_the_same_end(conductor):
+    """DoWhileSpec 'Do While task as subtask of a forkjoin task', order-insensitive."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    wf_id = c.start("Do_While_SubTask", {"loop": 1}, 1, "looptest")
+    assert sorted(c.types(wf_id)) == sorted(seq("FORK:COMPLETED", "DO_WHILE:IN_PROGRESS", "integration_task_2:SCHEDULED",
+                                                "JOIN:IN_PROGRESS", "integration_task_0:SCHEDULED"))
+    c.complete("integration_task_0")
+    assert_iteration(c.complete("integration_task_1"), 1)
+    assert c.task(wf_id, "loopTask").status == "COMPLETED" and c.task(wf_id, "join").status == "IN_PROGRESS"
+    c.complete("integration_task_2")
+    wf = c.wf(wf_id)
+    assert wf.status == "COMPLETED" and len(wf.tasks) == 6 and all(t.status == "COMPLETED" for t in wf.tasks)
+
+
+@engine_bug("LAMBDA evaluates WorkflowTask.scriptExpression; Conductor's Lambda reads inputData.scriptExpression "
+            "(and fails when it is empty)")
+def test_do_while_loop_task_using_the_iteration_in_a_script(conductor):
+    """DoWhileSpec 'Test workflow with Do While task contains loop over task that use iteration in script
+    expression' (`${loopTask['iteration']}` as the LAMBDA's input)."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    wf_id = c.start("Do_While_Workflow_Iteration_Fix", {"loop": 2}, 1, "looptest")
+    wf = c.ended(wf_id)
+    assert wf.status == "COMPLETED"
+    assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", "LAMBDA:COMPLETED", "LAMBDA:COMPLETED")
+    assert [t.output_data["result"] for t in wf.tasks[1:]] == [0, 1]
+
+
+def test_do_while_with_a_set_variable_task(conductor):
+    """DoWhileSpec 'Test workflow with Do While task contains set variable task': the condition reads
+    ${workflow.variables.value}, which the loop's SET_VARIABLE sets to "0"."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    wf_id = c.start("do_while_Set_variable_fix", {"value": 2}, 1, "looptest")
+    wf = c.ended(wf_id)
+    assert wf.status == "COMPLETED"
+    assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", "SET_VARIABLE:COMPLETED")
+    assert wf.tasks[1].input_data["value"] == "0"
+
+
+@engine_bug("INLINE scripts see $.list as a JS array, so `$.list.get(i)` (a Java List method under Conductor's "
+            "GraalJS host access) is a TypeError")
+def test_do_while_with_a_decision_task(conductor):
+    """DoWhileSpec 'Test workflow with Do While task contains decision task' (a WAIT in the SWITCH case,
+    completed by an update)."""
+    c = conductor
+    c.register(*DO_WHILE_FILES)
+    wf_id = c.start("DO_While_with_Decision_task", {"list": [1, 2]}, 1, "looptest")
+    c.wait(wf_id, lambda wf: len(wf.tasks) == 4)
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", "INLINE:COMPLETED", "SWITCH:COMPLETED", "WAIT:IN_PROGRESS")
+    c.update(c.wf(wf_id).tasks[3], "COMPLETED")
+    wf = c.wait(wf_id, lambda wf: len(wf.tasks) == 8)
+    assert wf.status == "RUNNING" and wf.tasks[0].iteration == 2
+    assert c.types(wf_id) == seq("DO_WHILE:IN_PROGRESS", "INLINE:COMPLETED", "SWITCH:COMPLETED", "WAIT:COMPLETED",
+                                 "INLINE:COMPLETED", "INLINE:COMPLETED", "SWITCH:COMPLETED", "WAIT:IN_PROGRESS")
+    c.update(wf.tasks[7], "COMPLETED")
+    wf = c.ended(wf_id)
+    assert wf.status == "COMPLETED" and wf.tasks[0].iteration == 2
+    assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", "INLINE:COMPLETED", "SWITCH:COMPLETED", "WAIT:COMPLETED",
+                                 "INLINE:COMPLETED", "INLINE:COMPLETED", "SWITCH:COMPLETED", "WAIT:COMPLETED",
+                                 "INLINE:COMPLETED")
