@@ -4,6 +4,8 @@ The official Conductor Python SDK's names, on an embedded SQLite-backed engine b
 or on a real Conductor server when CONDUCTOR_SERVER_URL is set.
 """
 
+import sys
+
 from .api import ConductorAPI, connect
 from .clients import (
     ConductorClients,
@@ -86,3 +88,23 @@ __all__ = [
     "ValidationError", "Worker", "WorkflowClient", "WorkflowExecutor", "connect", "get_task_context",
     "simple_task", "worker_task", *_model_names, *_task_builder_names,
 ]
+
+
+def _activate_notebook_layer() -> None:
+    """Inside a running IPython (a Jupyter kernel, the IPython shell), switch the notebook layer on: rich displays,
+    cell workers, execute progress. Cheap elsewhere: nothing is imported unless IPython is already running."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is None:
+        return
+    try:
+        from .notebook.ipython import activate
+
+        activate(shell)
+    except Exception as e:  # the SDK must import even if the notebook layer cannot start
+        import warnings
+
+        warnings.warn(f"conductor_nb: the notebook layer is off ({type(e).__name__}: {e})", stacklevel=2)
+
+
+_activate_notebook_layer()

@@ -43,8 +43,9 @@ def execution_html(workflow: Any, svg: Optional[str] = None) -> Optional[str]:
     """An execution (Workflow or WorkflowRun): a headline, its diagram `svg` if given, and its tasks."""
     try:
         tasks = records.tasks_of(workflow)
-        name = getattr(workflow, "workflow_name", None) or getattr(
-            getattr(workflow, "workflow_definition", None), "name", None) or "workflow"
+        name = (getattr(workflow, "workflow_name", None)
+                or getattr(getattr(workflow, "workflow_definition", None), "name", None)
+                or next((t.workflow_type for t in tasks if t.workflow_type), None) or "workflow")
         status = str(getattr(workflow, "status", "") or "")
         head = (f"<div style='margin:4px 0'><b>{html.escape(name)}</b> "
                 f"<code>{html.escape(str(getattr(workflow, 'workflow_id', '') or ''))}</code> "

@@ -1218,3 +1218,552 @@ def test_do_while_with_a_decision_task(conductor):
     assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", "INLINE:COMPLETED", "SWITCH:COMPLETED", "WAIT:COMPLETED",
                                  "INLINE:COMPLETED", "INLINE:COMPLETED", "SWITCH:COMPLETED", "WAIT:COMPLETED",
                                  "INLINE:COMPLETED")
+
+
+# ====================================================================================== DynamicForkJoinSpec
+DYNAMIC_TASKS = [{"name": "integration_task_2", "taskReferenceName": "xdt1", "type": "SIMPLE"},
+                 {"name": "integration_task_3", "taskReferenceName": "xdt2", "type": "SIMPLE"}]
+DYNAMIC_INPUT = {"xdt1": {"k1": "v1"}, "xdt2": {"k2": "v2"}}
+
+
+def start_dynamic_fork(c, dynamic_tasks=DYNAMIC_TASKS, dynamic_input=DYNAMIC_INPUT):
+    c.register("dynamic_fork_join_integration_test.json", "simple_workflow_3_integration_test.json")
+    wf_id = c.start("DynamicFanInOutTest", {}, 1, "dynamic_fork_join_workflow")
+    assert c.types(wf_id) == seq("integration_task_1:SCHEDULED")
+    c.complete("integration_task_1", {"dynamicTasks": dynamic_tasks, "dynamicTasksInput": dynamic_input},
+               worker="task1.worker")
+    return wf_id
+
+
+FORKED = ["integration_task_1:COMPLETED", "FORK:COMPLETED"]
+
+
+def test_dynamic_fork_join_success_flow(conductor):
+    """DynamicForkJoinSpec 'Test dynamic fork join success flow'."""
+    c = conductor
+    wf_id = start_dynamic_fork(c)
+    assert c.types(wf_id) == seq(*FORKED, "integration_task_2:SCHEDULED", "integration_task_3:SCHEDULED",
+                                 "JOIN:IN_PROGRESS")
+    assert c.wf(wf_id).tasks[4].reference_task_name == "dynamicfanouttask_join"
+    assert c.complete("integration_task_2", {"ok1": "ov1"}, worker="task2.worker").input_data["k1"] == "v1"
+    assert c.complete("integration_task_3", {"ok1": "ov1"}, worker="task3.worker").input_data["k2"] == "v2"
+    wf = c.wf(wf_id)
+    assert wf.status == "RUNNING"
+    assert c.types(wf_id) == seq(*FORKED, "integration_task_2:COMPLETED", "integration_task_3:COMPLETED",
+                                 "JOIN:COMPLETED", "integration_task_4:SCHEDULED")
+    join = wf.tasks[4]
+    assert join.input_data["joinOn"] == ["xdt1", "xdt2"]
+    assert join.output_data["xdt1"]["ok1"] == "ov1" and join.output_data["xdt2"]["ok1"] == "ov1"
+    c.complete("integration_task_4", worker="task4.worker")
+    assert c.wf(wf_id).status == "COMPLETED" and c.types(wf_id)[5] == ("integration_task_4", "COMPLETED")
+
+
+def test_dynamic_fork_join_failure_of_a_forked_task(conductor):
+    """DynamicForkJoinSpec 'Test dynamic fork join failure of dynamic forked task flow'."""
+    c = conductor
+    c.task_def("integration_task_2", retry_count=0)
+    wf_id = start_dynamic_fork(c)
+    assert c.fail("integration_task_2", "it is a failure..", worker="task2.worker").input_data["k1"] == "v1"
+    wf = c.wf(wf_id)
+    assert wf.status == "FAILED"
+    assert c.types(wf_id) == seq(*FORKED, "integration_task_2:FAILED", "integration_task_3:CANCELED",
+                                 "JOIN:CANCELED")
+    assert wf.tasks[4].input_data["joinOn"] == ["xdt1", "xdt2"]
+
+
+@not_implemented("retry", "retry_workflow")
+def test_retry_a_failed_dynamic_fork_join_workflow(conductor):
+    """DynamicForkJoinSpec 'Retry a failed dynamic fork join workflow'."""
+    c = conductor
+    c.task_def("integration_task_2", retry_count=0)
+    wf_id = start_dynamic_fork(c)
+    c.fail("integration_task_2", "it is a failure..", worker="task2.worker")
+    assert c.wf(wf_id).status == "FAILED"
+    c.api.retry_workflow(wf_id, False)
+    wf = c.wf(wf_id)
+    assert wf.status == "RUNNING"
+    assert c.types(wf_id) == seq(*FORKED, "integration_task_2:FAILED", "integration_task_3:CANCELED",
+                                 "JOIN:IN_PROGRESS", "integration_task_2:SCHEDULED", "integration_task_3:SCHEDULED")
+    assert wf.tasks[4].input_data["joinOn"] == ["xdt1", "xdt2"]
+    assert c.complete("integration_task_2", {"ok1": "ov1"}).input_data["k1"] == "v1"
+    assert c.complete("integration_task_3", {"ok1": "ov1"}).input_data["k2"] == "v2"
+    wf = c.wf(wf_id)
+    assert c.types(wf_id)[4:] == seq("JOIN:COMPLETED", "integration_task_2:COMPLETED", "integration_task_3:COMPLETED",
+                                     "integration_task_4:SCHEDULED")
+    assert wf.tasks[4].output_data["xdt1"]["ok1"] == "ov1" and wf.tasks[4].output_data["xdt2"]["ok1"] == "ov1"
+    c.complete("integration_task_4")
+    assert c.wf(wf_id).status == "COMPLETED" and len(c.wf(wf_id).tasks) == 8
+
+
+@not_implemented("retry", "retry_workflow")
+def test_retry_a_failed_dynamic_fork_join_with_a_forked_sub_workflow(conductor):
+    """DynamicForkJoinSpec 'Retry a failed dynamic fork join workflow with forked subworkflow'
+    (retry with resumeSubworkflowTasks=true retries inside the failed child)."""
+    c = conductor
+    c.task_def("integration_task_2", retry_count=0)
+    wf_id = start_dynamic_fork(c, [
+        {"name": "sub_wf_task", "taskReferenceName": "xdt1", "type": "SUB_WORKFLOW",
+         "subWorkflowParam": {"name": "integration_test_wf3", "version": 1}},
+        {"name": "integration_task_10", "taskReferenceName": "xdt10", "type": "SIMPLE"}],
+        {"xdt1": {"p1": "q1", "p2": "q2"}, "xdt10": {"k2": "v2"}})
+    assert c.types(wf_id) == seq(*FORKED, "SUB_WORKFLOW:IN_PROGRESS", "integration_task_10:SCHEDULED",
+                                 "JOIN:IN_PROGRESS")
+    child = c.wf(wf_id).tasks[2].sub_workflow_id
+    assert c.types(child) == seq("integration_task_1:SCHEDULED")
+    c.complete("integration_task_10", worker="task10.worker")
+    c.complete("integration_task_1", worker="task1.worker")
+    assert c.types(child) == seq("integration_task_1:COMPLETED", "integration_task_2:SCHEDULED")
+    c.fail("integration_task_2", "failure", worker="task2.worker")
+    assert c.wf(child).status == "FAILED" and c.wf(wf_id).status == "FAILED"
+    assert c.types(wf_id) == seq(*FORKED, "SUB_WORKFLOW:FAILED", "integration_task_10:COMPLETED", "JOIN:CANCELED")
+    c.api.retry_workflow(wf_id, True)
+    assert c.wf(wf_id).status == "RUNNING"
+    assert c.types(wf_id)[:4] == seq(*FORKED, "SUB_WORKFLOW:IN_PROGRESS", "integration_task_10:COMPLETED")
+    assert c.types(child) == seq("integration_task_1:COMPLETED", "integration_task_2:FAILED",
+                                 "integration_task_2:SCHEDULED")
+    assert c.types(wf_id)[4] == ("JOIN", "IN_PROGRESS")
+    c.complete("integration_task_2", worker="task2.worker")
+    c.complete("integration_task_3", worker="task3.worker")
+    assert c.wf(child).status == "COMPLETED"
+    assert c.types(wf_id) == seq(*FORKED, "SUB_WORKFLOW:COMPLETED", "integration_task_10:COMPLETED", "JOIN:COMPLETED",
+                                 "integration_task_4:SCHEDULED")
+    c.complete("integration_task_4")
+    assert c.wf(wf_id).status == "COMPLETED"
+
+
+# ============================================================================================== EventTaskSpec
+def test_event_based_simple_workflow(conductor):
+    """EventTaskSpec 'Verify that a event based simple workflow is executed' (EVENT with sink 'conductor')."""
+    c = conductor
+    c.register("event_workflow_integration_test.json")
+    wf_id = c.start("test_event_workflow", {}, 1, "")
+    wf = c.wf(wf_id)
+    assert wf.status == "RUNNING"
+    assert c.types(wf_id) == seq("EVENT:COMPLETED", "integration_task_1:SCHEDULED")
+    assert wf.tasks[0].output_data["event_produced"]
+    c.complete("integration_task_1", worker="task1.integration.worker")
+    assert c.wf(wf_id).status == "COMPLETED"
+    assert c.types(wf_id) == seq("EVENT:COMPLETED", "integration_task_1:COMPLETED")
+
+
+# ========================================================================================= ExclusiveJoinSpec
+@pytest.mark.parametrize("decisions, path, joined", [
+    ({"decision_1": "null"}, [], "task1"),
+    ({"decision_1": "true", "decision_2": "null"}, ["integration_task_2", "DECISION"], "task2"),
+    ({"decision_1": "true", "decision_2": "true"}, ["integration_task_2", "DECISION", "integration_task_3"], "task3"),
+    ({"decision_1": "false", "decision_3": "null"}, ["integration_task_4", "DECISION"], "task4"),
+    ({"decision_1": "false", "decision_3": "true"}, ["integration_task_4", "DECISION", "integration_task_5"], "task5"),
+], ids=["default", "true_then_null", "true_then_true", "false_then_default", "false_then_true"])
+def test_exclusive_join(conductor, decisions, path, joined):
+    """ExclusiveJoinSpec: the five decision paths; the EXCLUSIVE_JOIN outputs the output of the task that ran last
+    among joinOn [task3, task5], else defaultExclusiveJoinTask [task2, task4, task1]."""
+    c = conductor
+    c.register("exclusive_join_integration_test.json")
+    wf_id = c.start("ExclusiveJoinTestWorkflow", decisions, 1, "exclusive_join_workflow")
+    assert c.types(wf_id) == seq("integration_task_1:SCHEDULED")
+    c.complete("integration_task_1", {"taskReferenceName": "task1"})
+    for task_type in path:
+        if task_type == "DECISION":
+            continue
+        assert c.wf(wf_id).status == "RUNNING" and c.types(wf_id)[-1] == (task_type, "SCHEDULED")
+        c.complete(task_type, {"taskReferenceName": f"task{task_type[-1]}"})
+    wf = c.wf(wf_id)
+    assert wf.status == "COMPLETED"
+    assert c.types(wf_id) == seq("integration_task_1:COMPLETED", "DECISION:COMPLETED",
+                                 *(f"{t}:COMPLETED" for t in path), "EXCLUSIVE_JOIN:COMPLETED")
+    assert wf.tasks[-1].output_data["taskReferenceName"] == joined
+
+
+# ========================================================================================== FailureWorkflowSpec
+FAILURE_FILES = ("failure_workflow_for_terminate_task_workflow.json", "terminate_task_failed_workflow_integration.json",
+                 "test_task_failed_parent_workflow.json", "test_task_failed_sub_workflow.json")
+
+
+@engine_bug("the failureWorkflow's input lacks failureTaskId when a TERMINATE task (status COMPLETED) failed the "
+            "workflow; Conductor passes the TERMINATE task's id")
+def test_failure_workflow_of_a_workflow_failed_by_terminate(conductor):
+    """FailureWorkflowSpec 'Test workflow with a task that failed' (TERMINATE with terminationStatus FAILED)."""
+    c = conductor
+    c.register(*FAILURE_FILES)
+    wf_id = c.start("test_terminate_task_failed_wf", {"a": 1}, 1, "testId")
+    wf = c.ended(wf_id)
+    assert wf.status == "FAILED" and wf.reason_for_incompletion == "Early exit in terminate"
+    assert c.types(wf_id) == seq("LAMBDA:COMPLETED", "TERMINATE:COMPLETED")
+    assert [t.seq for t in wf.tasks] == [1, 2]
+    failure = c.ended(wf.output["conductor.failure_workflow"])
+    assert failure.status == "COMPLETED" and failure.correlation_id == "testId"
+    assert c.types(failure.workflow_id) == seq("LAMBDA:COMPLETED")
+    assert failure.input["workflowId"] == wf_id
+    assert failure.input.get("failureTaskId") == wf.tasks[1].task_id
+
+
+def test_failure_workflow_of_a_workflow_whose_sub_workflow_failed(conductor):
+    """FailureWorkflowSpec 'Test workflow with a task failed in subworkflow'."""
+    c = conductor
+    c.register(*FAILURE_FILES)
+    wf_id = c.start("test_task_failed_parent_wf", {"a": 1}, 1, "")
+    wf = c.ended(wf_id)
+    child = c.ended(wf.get_task(task_reference_name="test_task_failed_sub_wf").sub_workflow_id)
+    assert child.status == "FAILED" and "Workflow is FAILED by TERMINATE task" in child.reason_for_incompletion
+    assert c.types(child.workflow_id) == seq("LAMBDA:COMPLETED", "TERMINATE:COMPLETED")
+    assert [t.seq for t in child.tasks] == [1, 2]
+    assert wf.status == "FAILED"
+    assert c.refs(wf_id) == seq("lambdaTask1:COMPLETED", "test_task_failed_sub_wf:FAILED")
+    assert [t.seq for t in wf.tasks] == [1, 2]
+    failure = c.ended(wf.output["conductor.failure_workflow"])
+    assert failure.status == "COMPLETED" and failure.correlation_id == wf.correlation_id
+    assert failure.input["workflowId"] == wf_id and failure.input["failureTaskId"] == wf.tasks[1].task_id
+    assert c.types(failure.workflow_id) == seq("LAMBDA:COMPLETED")
+
+
+# ================================================================================= LambdaAndTerminateTaskSpec
+TERMINATE_FILES = ("failure_workflow_for_terminate_task_workflow.json",
+                   "terminate_task_completed_workflow_integration_test.json",
+                   "terminate_task_failed_workflow_integration.json", "simple_lambda_workflow_integration_test.json",
+                   "terminate_task_parent_workflow.json", "terminate_task_sub_workflow.json",
+                   "decision_and_terminate_integration_test.json")
+LAMBDA_BUG = engine_bug("LAMBDA evaluates WorkflowTask.scriptExpression; Conductor's Lambda reads "
+                        "inputData.scriptExpression (and fails when it is empty)")
+
+
+@LAMBDA_BUG
+def test_terminate_task_with_status_completed(conductor):
+    """LambdaAndTerminateTaskSpec 'Test workflow with a terminate task when the status is completed': the
+    workflow output is the TERMINATE task's workflowOutput (the LAMBDA's output)."""
+    c = conductor
+    c.register(*TERMINATE_FILES)
+    wf_id = c.start("test_terminate_task_wf", {"a": 1}, 1, "")
+    wf = c.ended(wf_id)
+    assert wf.status == "COMPLETED" and "Workflow is COMPLETED by TERMINATE task" in wf.reason_for_incompletion
+    assert c.types(wf_id) == seq("LAMBDA:COMPLETED", "TERMINATE:COMPLETED") and [t.seq for t in wf.tasks] == [1, 2]
+    assert wf.output == {"result": {"testvalue": True}}
+
+
+def test_terminate_task_with_status_failed(conductor):
+    """LambdaAndTerminateTaskSpec 'Test workflow with a terminate task when the status is failed'."""
+    c = conductor
+    c.register(*TERMINATE_FILES)
+    wf_id = c.start("test_terminate_task_failed_wf", {"a": 1}, 1, "")
+    wf = c.ended(wf_id)
+    assert wf.status == "FAILED" and wf.reason_for_incompletion == "Early exit in terminate"
+    assert c.types(wf_id) == seq("LAMBDA:COMPLETED", "TERMINATE:COMPLETED") and [t.seq for t in wf.tasks] == [1, 2]
+    failure = c.ended(wf.output["conductor.failure_workflow"])
+    assert failure.status == "COMPLETED" and failure.input["workflowId"] == wf_id
+    assert c.types(failure.workflow_id) == seq("LAMBDA:COMPLETED")
+
+
+def test_terminate_task_in_a_workflow_with_a_sub_workflow(conductor):
+    """LambdaAndTerminateTaskSpec 'Test workflow with a terminate task when the workflow has a subworkflow': the
+    TERMINATE in one fork branch completes the workflow, cancels the JOIN and the SUB_WORKFLOW in the other branch,
+    and terminates the child. The LAMBDAs run on the engine's threads, so the order in which the tasks after them
+    are scheduled (SUB_WORKFLOW, WAIT) is not fixed: compared as a set."""
+    c = conductor
+    c.register(*TERMINATE_FILES)
+    wf_id = c.start("test_terminate_task_parent_wf", {"a": 1}, 1, "")
+    wf = c.wait(wf_id, lambda wf: len(wf.tasks) == 6)
+    assert wf.status == "RUNNING"
+    assert c.refs(wf_id)[:2] == seq("forkx:COMPLETED", "lambdaTask1:COMPLETED")
+    assert sorted(c.refs(wf_id)) == sorted(seq("forkx:COMPLETED", "lambdaTask1:COMPLETED", "lambdaTask2:COMPLETED",
+                                               "thejoin:IN_PROGRESS", "test_terminate_subworkflow:IN_PROGRESS",
+                                               "basicJavaA:IN_PROGRESS"))
+    assert sorted(t.seq for t in wf.tasks) == [1, 2, 3, 4, 5, 6]
+    child = wf.get_task(task_reference_name="test_terminate_subworkflow").sub_workflow_id
+    assert c.wf(child).status == "RUNNING" and c.types(child) == seq("integration_task_3:SCHEDULED")
+    c.complete_ref(wf_id, "basicJavaA")
+    wf = c.wf(wf_id)
+    assert wf.status == "COMPLETED" and "Workflow is COMPLETED by TERMINATE task" in wf.reason_for_incompletion
+    assert sorted(c.refs(wf_id)) == sorted(seq("forkx:COMPLETED", "lambdaTask1:COMPLETED", "lambdaTask2:COMPLETED",
+                                               "thejoin:CANCELED", "test_terminate_subworkflow:CANCELED",
+                                               "basicJavaA:COMPLETED", "terminate0:COMPLETED"))
+    assert wf.tasks[6].reference_task_name == "terminate0" and wf.tasks[6].seq == 7
+    assert c.wf(child).status == "TERMINATED" and c.types(child) == seq("integration_task_3:CANCELED")
+
+
+@engine_bug("a child terminated with its parent gets the reason 'Parent workflow <id> ended'; Conductor's is "
+            "'Parent workflow has been terminated with reason: <parent's reason>'")
+def test_terminate_task_terminates_the_child_with_the_parents_reason(conductor):
+    """LambdaAndTerminateTaskSpec 'Test workflow with a terminate task when the workflow has a subworkflow', the
+    child's reasonForIncompletion."""
+    c = conductor
+    c.register(*TERMINATE_FILES)
+    wf_id = c.start("test_terminate_task_parent_wf", {"a": 1}, 1, "")
+    c.wait(wf_id, lambda wf: len(wf.tasks) == 6)
+    child = c.task(wf_id, "test_terminate_subworkflow").sub_workflow_id
+    c.complete_ref(wf_id, "basicJavaA")
+    assert "Parent workflow has been terminated with reason: Workflow is COMPLETED by TERMINATE task" in \
+        c.wf(child).reason_for_incompletion
+
+
+@engine_bug("a TERMINATE inside a SWITCH/DECISION case ends the workflow with the (already COMPLETED) "
+            "SWITCH/DECISION task marked CANCELED")
+@pytest.mark.parametrize("kind, file", [("DECISION", "decision_and_terminate_integration_test.json"),
+                                        ("SWITCH", "switch_and_terminate_integration_test.json")])
+def test_terminate_task_within_a_decision_branch(conductor, kind, file):
+    """LambdaAndTerminateTaskSpec 'Test workflow with a terminate task within a decision branch' (and the same
+    definition with a SWITCH, switch_and_terminate_integration_test.json)."""
+    c = conductor
+    c.register(file)
+    wf_id = c.start("ConditionalTerminateWorkflow", {"param1": "p1", "param2": "p2", "case": "two"}, 1, "")
+    wf = c.wf(wf_id)
+    assert wf.status == "RUNNING" and c.types(wf_id) == seq("integration_task_1:SCHEDULED") and wf.tasks[0].seq == 1
+    c.complete("integration_task_1", {"op": "task1 completed"})
+    wf = c.wf(wf_id)
+    assert wf.status == "FAILED" and "Workflow is FAILED by TERMINATE task" in wf.reason_for_incompletion
+    assert wf.output == {"output": "task1 completed"}
+    assert [t.seq for t in wf.tasks] == [1, 2, 3] and wf.tasks[0].output_data["op"] == "task1 completed"
+    assert c.types(wf_id) == seq("integration_task_1:COMPLETED", f"{kind}:COMPLETED", "TERMINATE:COMPLETED")
+
+
+@pytest.mark.parametrize("kind, file", [("DECISION", "decision_and_terminate_integration_test.json"),
+                                        ("SWITCH", "switch_and_terminate_integration_test.json")])
+def test_decision_and_terminate_other_case_runs_to_the_end(conductor, kind, file):
+    """ConditionalTerminateWorkflow, case 'one': no TERMINATE; t2 then t3 run and outputParameters o2 = t3's op."""
+    c = conductor
+    c.register(file)
+    wf_id = c.start("ConditionalTerminateWorkflow", {"param1": "p1", "param2": "p2", "case": "one"}, 1, "")
+    c.complete("integration_task_1", {"op": "task1 completed"})
+    assert c.complete("integration_task_2").input_data["tp21"] == "p1"
+    assert c.complete("integration_task_3", {"op": "t3 done"}).input_data["tp31"] == "p2"
+    wf = c.wf(wf_id)
+    assert wf.status == "COMPLETED" and wf.output == {"o2": "t3 done"}
+    assert c.types(wf_id) == seq("integration_task_1:COMPLETED", f"{kind}:COMPLETED", "integration_task_2:COMPLETED",
+                                 "integration_task_3:COMPLETED")
+
+
+@LAMBDA_BUG
+def test_lambda_task(conductor):
+    """LambdaAndTerminateTaskSpec 'Test workflow with lambda task'."""
+    c = conductor
+    c.register(*TERMINATE_FILES)
+    wf_id = c.start("test_lambda_wf", {"a": 1}, 1, "")
+    wf = c.ended(wf_id)
+    assert wf.status == "COMPLETED" and c.types(wf_id) == seq("LAMBDA:COMPLETED") and wf.tasks[0].seq == 1
+    assert wf.tasks[0].output_data == {"result": {"testvalue": True}}
+
+
+# ======================================================================================== JsonJQTransformSpec
+JQ_FILES = ("simple_json_jq_transform_integration_test.json", "sequential_json_jq_transform_integration_test.json",
+            "json_jq_transform_result_integration_test.json")
+
+
+def test_json_jq_transform_succeeds(conductor):
+    """JsonJQTransformSpec 'Test workflow with json jq transform task succeeds'."""
+    c = conductor
+    c.register(*JQ_FILES)
+    wf_id = c.start("test_json_jq_transform_wf", {"in1": {"array": ["a", "b"]}, "in2": {"array": ["c", "d"]}}, 1, "")
+    wf = c.ended(wf_id)
+    assert wf.status == "COMPLETED" and c.types(wf_id) == seq("JSON_JQ_TRANSFORM:COMPLETED")
+    assert "result" in wf.tasks[0].output_data and "resultList" in wf.tasks[0].output_data
+    assert wf.tasks[0].output_data["result"] == {"out": ["a", "b", "c", "d"]}
+
+
+def test_json_jq_transform_fails(conductor):
+    """JsonJQTransformSpec 'Test workflow with json jq transform task fails' (in1 is a string)."""
+    c = conductor
+    c.register(*JQ_FILES)
+    wf_id = c.start("test_json_jq_transform_wf", {"in1": "a", "in2": "b"}, 1, "")
+    wf = c.ended(wf_id)
+    assert wf.status == "FAILED" and c.types(wf_id) == seq("JSON_JQ_TRANSFORM:FAILED")
+    assert wf.tasks[0].reason_for_incompletion == 'Cannot index string with string "array"'
+
+
+@not_implemented("rerun", "rerun_workflow")
+def test_rerun_of_a_failed_json_jq_transform_task(conductor):
+    """JsonJQTransformSpec 'Test rerun workflow with failed json jq transform task' (rerun from the task with
+    a new taskInput)."""
+    from conductor_nb import RerunWorkflowRequest
+
+    c = conductor
+    c.register(*JQ_FILES)
+    wf_id = c.start("test_json_jq_transform_wf", {"in1": "a", "in2": "b"}, 1, "")
+    wf = c.ended(wf_id)
+    assert wf.status == "FAILED"
+    valid = {"input": {"in1": {"array": ["a", "b"]}, "in2": {"array": ["c", "d"]}},
+             "queryExpression": ".input as $_ | { out: ($_.in1.array + $_.in2.array) }"}
+    c.api.rerun_workflow(wf_id, RerunWorkflowRequest(re_run_from_workflow_id=wf_id,
+                                                     re_run_from_task_id=wf.tasks[0].task_id, task_input=valid))
+    wf = c.ended(wf_id)
+    assert wf.status == "COMPLETED" and c.types(wf_id) == seq("JSON_JQ_TRANSFORM:COMPLETED")
+    assert wf.tasks[0].output_data["result"] == {"out": ["a", "b", "c", "d"]} and "resultList" in wf.tasks[0].output_data
+
+
+def test_json_jq_transform_with_a_nested_json_object(conductor):
+    """JsonJQTransformSpec 'Test json jq transform task with nested json object succeeds' (the second task's
+    queryExpression is the first one's result)."""
+    c = conductor
+    c.register(*JQ_FILES)
+    workflow_input = {"method": "POST", "body": {"name": "Beary Beariston", "title": "the Brown Bear"},
+                      "requestTransform": '{name: (.body.name + " you are " + .body.title) }',
+                      "responseTransform": '{result: "reply: " + .response.body.message}'}
+    wf_id = c.start("sequential_json_jq_transform_wf", workflow_input, 1, "")
+    wf = c.ended(wf_id)
+    assert wf.status == "COMPLETED"
+    assert c.types(wf_id) == seq("JSON_JQ_TRANSFORM:COMPLETED", "JSON_JQ_TRANSFORM:COMPLETED")
+    first = wf.tasks[0].output_data["result"]
+    assert "resultList" in wf.tasks[0].output_data
+    assert first["method"] == "POST" and first["requestTransform"] == workflow_input["requestTransform"]
+    assert first["responseTransform"] == workflow_input["responseTransform"]
+    assert wf.tasks[1].output_data["result"]["name"] == "Beary Beariston you are the Brown Bear"
+
+
+def test_json_jq_transform_with_different_json_object_results(conductor):
+    """JsonJQTransformSpec 'Test json jq transform task with different json object results succeeds' (jq results
+    feed two DECISIONs; the HTTP task in the 'false' case is not reached)."""
+    c = conductor
+    c.register(*JQ_FILES)
+    wf_id = c.start("json_jq_transform_result_wf", {"requestedAction": "redeliver"}, 1, "")
+    wf = c.ended(wf_id)
+    assert wf.status == "COMPLETED"
+    assert c.types(wf_id) == seq("JSON_JQ_TRANSFORM:COMPLETED", "DECISION:COMPLETED", "JSON_JQ_TRANSFORM:COMPLETED",
+                                 "DECISION:COMPLETED")
+    assert wf.tasks[0].output_data["result"] == "CREATE" and "resultList" in wf.tasks[0].output_data
+    assert wf.tasks[1].input_data["case"] == "CREATE"
+    assert len(wf.tasks[2].output_data["result"]) == 3 and "redeliver" in wf.tasks[2].output_data["result"]
+    assert wf.tasks[3].input_data["case"] == "true"
+
+
+# ========================================================================================= SetVariableTaskSpec
+def test_set_variable_task(conductor):
+    """SetVariableTaskSpec 'Test workflow with set variable task'."""
+    c = conductor
+    c.register("simple_set_variable_workflow_integration_test.json")
+    wf_id = c.start("test_set_variable_wf", {"var": "var_test_value"}, 1, "")
+    wf = c.wf(wf_id)
+    assert wf.status == "COMPLETED" and c.types(wf_id) == seq("SET_VARIABLE:COMPLETED")
+    assert wf.variables == {"var": "var_test_value"} and wf.output == {"variables": {"var": "var_test_value"}}
+
+
+BIG_VALUE = "01234567" * (1 + 256 * 1024 // 8)  # just over Conductor's default 256 KB variables limit
+
+
+def test_set_variable_task_over_the_payload_size_threshold(conductor):
+    """SetVariableTaskSpec 'Test workflow with set variable task passing variables payload size threshold'. The
+    spec's server is configured with a 2 KB limit; this runs against the default, 256 KB."""
+    c = conductor
+    c.register("simple_set_variable_workflow_integration_test.json")
+    wf_id = c.start("test_set_variable_wf", {"var": BIG_VALUE}, 1, "")
+    wf = c.wf(wf_id)
+    assert wf.status == "FAILED" and c.types(wf_id) == seq("SET_VARIABLE:FAILED_WITH_TERMINAL_ERROR")
+    assert wf.variables == {}
+
+
+@engine_bug("the SET_VARIABLE size error reads '...permissible limit: 262144 bytes'; Conductor's reads "
+            "'...permissible limit: 256 kilobytes'")
+def test_set_variable_task_over_the_threshold_names_the_limit_in_kilobytes(conductor):
+    """SetVariableTaskSpec 'passing variables payload size threshold': the reasonForIncompletion."""
+    c = conductor
+    c.register("simple_set_variable_workflow_integration_test.json")
+    wf_id = c.start("test_set_variable_wf", {"var": BIG_VALUE}, 1, "")
+    reason = c.wf(wf_id).tasks[0].reason_for_incompletion
+    assert reason.startswith("The variables payload size: ")
+    assert reason.endswith(f" of workflow: {wf_id} is greater than the permissible limit: 256 kilobytes")
+
+
+FAILED_OUTPUT_BUG = engine_bug("a FAILED workflow's output is not computed from its outputParameters "
+                               "(Conductor computes it when the workflow fails)")
+
+
+@FAILED_OUTPUT_BUG
+def test_set_variable_task_over_the_threshold_still_outputs_the_variables(conductor):
+    """SetVariableTaskSpec 'passing variables payload size threshold': output == [variables:[:]]."""
+    c = conductor
+    c.register("simple_set_variable_workflow_integration_test.json")
+    wf_id = c.start("test_set_variable_wf", {"var": BIG_VALUE}, 1, "")
+    assert c.wf(wf_id).output == {"variables": {}}
+
+
+# ============================================================================================== SignalTaskSpec
+SIGNAL_FILES = ("wait_workflow_integration_test.json", "signal_sub_wf_child_integration_test.json",
+                "signal_sub_wf_parent_integration_test.json")
+
+
+def test_signal_completes_a_blocked_wait_task(conductor):
+    """SignalTaskSpec 'Signal completes a blocked WAIT task and advances the workflow'."""
+    c = conductor
+    c.register(*SIGNAL_FILES)
+    wf_id = c.start("test_wait_workflow", {}, 1, "")
+    assert c.wf(wf_id).status == "RUNNING" and c.types(wf_id) == seq("WAIT:IN_PROGRESS")
+    c.api.signal_workflow_task(wf_id, "COMPLETED", {"result": "done"})
+    wf = c.wf(wf_id)
+    assert wf.status == "RUNNING" and c.types(wf_id) == seq("WAIT:COMPLETED", "integration_task_1:SCHEDULED")
+    assert wf.tasks[0].output_data == {"result": "done"}
+
+
+@engine_bug("signal_workflow_task raises NotFoundError when nothing is blocked or the workflow does not exist; "
+            "Conductor's signalTask returns null (no error)")
+@pytest.mark.parametrize("case", ["wait_already_completed", "no_such_workflow"])
+def test_signal_with_nothing_blocked_is_a_no_op(conductor, case):
+    """SignalTaskSpec 'Signal on a workflow with no blocking task returns null' and 'Signal on a non-existent
+    workflow returns null'."""
+    c = conductor
+    c.register(*SIGNAL_FILES)
+    if case == "no_such_workflow":
+        wf_id = "non-existent-wf-id"
+    else:
+        wf_id = c.start("test_wait_workflow", {}, 1, "")
+        c.complete_ref(wf_id, "wait0")
+    c.api.signal_workflow_task(wf_id, "COMPLETED", {})
+
+
+def test_signal_descends_into_a_sub_workflow(conductor):
+    """SignalTaskSpec 'Signal descends into a sub-workflow to complete its blocked WAIT task'."""
+    c = conductor
+    c.register(*SIGNAL_FILES)
+    parent = c.start("signal_sub_wf_parent", {}, 1, "")
+    assert c.types(parent) == seq("SUB_WORKFLOW:IN_PROGRESS")
+    child = c.wf(parent).tasks[0].sub_workflow_id
+    assert c.wf(child).status == "RUNNING" and c.types(child) == seq("WAIT:IN_PROGRESS")
+    c.api.signal_workflow_task(parent, "COMPLETED", {"result": "sub-done"})
+    assert c.types(child) == seq("WAIT:COMPLETED") and c.wf(child).status == "COMPLETED"
+    assert c.wf(parent).status == "COMPLETED"
+
+
+# ============================================================================================ StartWorkflowSpec
+START_CASES = {
+    "name_and_version": {"startWorkflow": {"name": "integration_test_wf",
+                                           "input": {"param1": "value1", "param2": "value2"}}},
+    "workflow_definition": {"startWorkflow": {"name": "dynamic_wf", "workflowDef": {
+        "name": "dynamic_wf", "version": 1, "ownerEmail": "abc@abc.com", "tasks": [
+            {"name": "integration_task_1", "taskReferenceName": "t1", "type": "SIMPLE",
+             "inputParameters": {"tp1": "${workflow.input.param1}", "tp2": "${workflow.input.param2}",
+                                 "tp3": "${CPEWF_TASK_ID}"}},
+            {"name": "integration_task_2", "taskReferenceName": "t2", "type": "SIMPLE",
+             "inputParameters": {"tp1": "${workflow.input.param1}", "tp2": "${t1.output.op}",
+                                 "tp3": "${CPEWF_TASK_ID}"}}]}}},
+    # the spec reads this one from external payload storage; here it is the workflow input itself
+    "start_workflow_input_json": load(HARNESS / "start_workflow_input.json"),
+}
+
+
+@pytest.mark.parametrize("case", list(START_CASES))
+def test_start_another_workflow(conductor, case):
+    """StartWorkflowSpec 'start another workflow using #testCase.name': START_WORKFLOW completes at once and the
+    started workflow runs on its own."""
+    c = conductor
+    c.register("workflow_that_starts_another_workflow.json", "simple_workflow_1_integration_test.json")
+    wf_id = c.start("workflow_that_starts_another_workflow", START_CASES[case], 1, "corr-1")
+    wf = c.wf(wf_id)
+    assert wf.status == "COMPLETED" and c.types(wf_id) == seq("START_WORKFLOW:COMPLETED")
+    started = c.wf(wf.tasks[0].output_data["workflowId"])
+    assert started.status == "RUNNING" and started.input is not None
+    assert started.input == START_CASES[case]["startWorkflow"].get("input", {})
+
+
+@engine_bug("a workflow started by START_WORKFLOW without a correlationId does not inherit the starter's")
+def test_started_workflow_inherits_the_correlation_id(conductor):
+    """StartWorkflowSpec 'start another workflow': the started workflow's correlationId is the starter's."""
+    c = conductor
+    c.register("workflow_that_starts_another_workflow.json", "simple_workflow_1_integration_test.json")
+    wf_id = c.start("workflow_that_starts_another_workflow", START_CASES["name_and_version"], 1, "corr-1")
+    assert c.wf(c.wf(wf_id).tasks[0].output_data["workflowId"]).correlation_id == "corr-1"
+
+
+def test_start_workflow_input_that_is_not_a_start_workflow_request(conductor):
+    """StartWorkflowSpec 'start_workflow does not conform to StartWorkflowRequest'."""
+    c = conductor
+    c.register("workflow_that_starts_another_workflow.json", "simple_workflow_1_integration_test.json")
+    wf_id = c.start("workflow_that_starts_another_workflow",
+                    {"start_workflow": {"param1": "value1", "param2": "value2"}}, 1)
+    wf = c.wf(wf_id)
+    assert wf.status == "FAILED" and c.types(wf_id) == seq("START_WORKFLOW:FAILED")
+    assert wf.tasks[0].reason_for_incompletion
