@@ -52,7 +52,11 @@ class DefinitionIndex:
         self.definition = definition
         self.by_ref: dict[str, WorkflowTask] = {}
         self.loop_of: dict[str, WorkflowTask] = {}  # task ref -> the innermost DO_WHILE containing it
-        self._index(definition.tasks or [], None)
+        self.top: dict[str, int] = {}  # task ref -> index of the top-level task that is or contains it
+        for i, wt in enumerate(definition.tasks or []):
+            self._index([wt], None)
+            for nested in walk([wt]):
+                self.top.setdefault(nested.task_reference_name, i)
         self._next: dict[str, Optional[WorkflowTask]] = {}
 
     def _index(self, tasks: list[WorkflowTask], loop: Optional[WorkflowTask]) -> None:
@@ -87,17 +91,20 @@ class DefinitionIndex:
         if wt is not None and wt.type == "TERMINATE":
             return None
         tasks = self.definition.tasks or []
-        for i, task in enumerate(tasks):
-            if task.task_reference_name == ref:
-                return tasks[i + 1] if i + 1 < len(tasks) else None
-            nxt = _next_within(task, ref, None)
-            if nxt is not None:
-                return nxt
-            if task.type == "DO_WHILE" and has(task, ref):
-                return None  # the last task of a loop at the top level: the loop decides what comes next
-            if has(task, ref):
-                return tasks[i + 1] if i + 1 < len(tasks) else None
-        return None
+        i = self.top.get(ref)
+        if i is None:
+            return None  # not in the definition (a dynamic fork's branch)
+        following = tasks[i + 1] if i + 1 < len(tasks) else None
+        task = tasks[i]
+        if task.task_reference_name == ref:
+            return following
+        # Only the top-level task containing `ref` can answer (WorkflowDef.getNextTask asks each in turn).
+        nxt = _next_within(task, ref, None)
+        if nxt is not None:
+            return nxt
+        if task.type == "DO_WHILE":
+            return None  # the last task of a loop at the top level: the loop decides what comes next
+        return following
 
 
 def has(wt: WorkflowTask, ref: str) -> bool:

@@ -783,9 +783,7 @@ class Engine:
             now = self._clock.now()
             wf.update_time = now
             state.rev += 1
-            data = wf.to_dict()
-            data.pop("tasks", None)
-            data.pop("workflowDefinition", None)
+            data = _row_json(wf)
             self._store.put_workflow(
                 {"workflow_id": workflow_id, "name": wf.workflow_name, "version": wf.workflow_version,
                  "status": wf.status, "correlation_id": wf.correlation_id,
@@ -1149,6 +1147,16 @@ def _with_template(given: Optional[dict], template: Optional[dict]) -> dict:
 
 def _ref_matches(task: Task, ref: str) -> bool:
     return task.reference_task_name == ref or task.reference_task_name.split("__")[0] == ref
+
+
+def _row_json(wf: Workflow) -> dict:
+    """The workflow's JSON without its tasks and definition (stored apart): its cost does not grow with them."""
+    tasks, definition = wf.tasks, wf.workflow_definition
+    wf.tasks = wf.workflow_definition = None
+    try:
+        return wf.to_dict()
+    finally:
+        wf.tasks, wf.workflow_definition = tasks, definition
 
 
 def _workflow_run(wf: Workflow, request_id: str, timed_out: bool) -> WorkflowRun:
