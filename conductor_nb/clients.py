@@ -7,6 +7,11 @@ from typing import Optional
 from .api import ConductorAPI, connect
 from .config import Configuration
 from .models import (
+    CorrelationIdsSearchRequest,
+    PollData,
+    RerunWorkflowRequest,
+    SearchResult,
+    SkipTaskRequest,
     StartWorkflowRequest,
     Task,
     TaskDef,
@@ -15,7 +20,9 @@ from .models import (
     Workflow,
     WorkflowDef,
     WorkflowRun,
+    WorkflowStateUpdate,
     WorkflowStatusResponse,
+    WorkflowTestRequest,
 )
 
 
@@ -97,6 +104,52 @@ class WorkflowClient(_Client):
     def remove_workflow(self, workflow_id: str) -> None:
         self.api.delete_workflow(workflow_id)
 
+    def retry_workflow(self, workflow_id: str, resume_subworkflow_tasks: bool = False) -> None:
+        self.api.retry_workflow(workflow_id, resume_subworkflow_tasks)
+
+    def restart_workflow(self, workflow_id: str, use_latest_def: bool = False) -> None:
+        self.api.restart_workflow(workflow_id, use_latest_def)
+
+    def rerun_workflow(self, workflow_id: str, rerun_workflow_request: RerunWorkflowRequest) -> str:
+        return self.api.rerun_workflow(workflow_id, rerun_workflow_request)
+
+    def skip_task_from_workflow(self, workflow_id: str, task_reference_name: str,
+                                request: Optional[SkipTaskRequest] = None) -> None:
+        self.api.skip_task_from_workflow(workflow_id, task_reference_name, request)
+
+    def test_workflow(self, test_request: WorkflowTestRequest) -> Workflow:
+        return self.api.test_workflow(test_request)
+
+    def search(self, start: int = 0, size: int = 100, free_text: str = "*", query: Optional[str] = None,
+               query_id: Optional[str] = None, sort: Optional[str] = None) -> SearchResult:
+        """Workflows matching Conductor's query language (`workflowType = 'x' AND status = 'FAILED'`) and free text."""
+        return self.api.search_workflows(start, size, sort, free_text, query)
+
+    def get_by_correlation_ids(self, workflow_name: str, correlation_ids: list[str], include_completed: bool = False,
+                               include_tasks: bool = False) -> dict[str, list[Workflow]]:
+        return self.api.get_workflows_by_correlation_ids(workflow_name, correlation_ids, include_completed,
+                                                         include_tasks)
+
+    def get_by_correlation_ids_in_batch(self, batch_request: CorrelationIdsSearchRequest,
+                                        include_completed: bool = False,
+                                        include_tasks: bool = False) -> dict[str, list[Workflow]]:
+        found: dict[str, list[Workflow]] = {}
+        for name in batch_request.workflow_names or []:
+            for corr, flows in self.get_by_correlation_ids(name, batch_request.correlation_ids or [],
+                                                           include_completed, include_tasks).items():
+                found.setdefault(corr, []).extend(flows)
+        return found
+
+    def update_variables(self, workflow_id: str, variables: Optional[dict] = None) -> None:
+        self.api.update_workflow_variables(workflow_id, variables or {})
+
+    def update_state(self, workflow_id: str, update_requesst: WorkflowStateUpdate,
+                     wait_until_task_ref_names: Optional[list[str]] = None,
+                     wait_for_seconds: Optional[int] = None) -> WorkflowRun:
+        return self.api.update_workflow_state(workflow_id, update_requesst, None,
+                                              ",".join(wait_until_task_ref_names or []) or None,
+                                              10 if wait_for_seconds is None else wait_for_seconds)
+
 
 class TaskClient(_Client):
     """Polling, updating and inspecting tasks: /api/tasks."""
@@ -119,6 +172,16 @@ class TaskClient(_Client):
     def update_task_by_ref_name(self, workflow_id: str, task_ref_name: str, status: str, output: dict,
                                 worker_id: Optional[str] = None) -> str:
         return self.api.update_task_by_ref_name(workflow_id, task_ref_name, status, output, worker_id)
+
+    def update_task_sync(self, workflow_id: str, task_ref_name: str, status: str, output: dict,
+                         worker_id: Optional[str] = None) -> Workflow:
+        return self.api.update_task_by_ref_name_sync(workflow_id, task_ref_name, status, output, worker_id)
+
+    def get_queue_size_for_task(self, task_type: str) -> int:
+        return self.api.get_queue_sizes([task_type]).get(task_type, 0)
+
+    def get_task_poll_data(self, task_type: str) -> list[PollData]:
+        return self.api.get_poll_data(task_type)
 
     def add_task_log(self, task_id: str, log_message: str) -> None:
         self.api.add_task_log(task_id, log_message)

@@ -7,6 +7,9 @@ from typing import Optional
 from ..clients import MetadataClient, TaskClient, WorkflowClient
 from ..config import Configuration
 from ..models import (
+    RerunWorkflowRequest,
+    SearchResult,
+    SkipTaskRequest,
     StartWorkflowRequest,
     Task,
     TaskResult,
@@ -14,6 +17,7 @@ from ..models import (
     WorkflowDef,
     WorkflowRun,
     WorkflowStatusResponse,
+    WorkflowTestRequest,
 )
 
 
@@ -67,6 +71,38 @@ class WorkflowExecutor:
 
     def remove_workflow(self, workflow_id: str, archive_workflow: Optional[bool] = None) -> None:
         self.workflow_client.delete_workflow(workflow_id, archive_workflow is not False)
+
+    def restart(self, workflow_id: str, use_latest_definitions: Optional[bool] = None) -> None:
+        self.workflow_client.restart_workflow(workflow_id, bool(use_latest_definitions))
+
+    def retry(self, workflow_id: str, resume_subworkflow_tasks: Optional[bool] = None) -> None:
+        self.workflow_client.retry_workflow(workflow_id, bool(resume_subworkflow_tasks))
+
+    def rerun(self, rerun_workflow_request: RerunWorkflowRequest, workflow_id: str) -> str:
+        return self.workflow_client.rerun_workflow(workflow_id, rerun_workflow_request)
+
+    def skip_task_from_workflow(self, workflow_id: str, task_reference_name: str,
+                                skip_task_request: Optional[SkipTaskRequest] = None) -> None:
+        self.workflow_client.skip_task_from_workflow(workflow_id, task_reference_name, skip_task_request)
+
+    def search(self, query_id: Optional[str] = None, start: Optional[int] = None, size: Optional[int] = None,
+               sort: Optional[str] = None, free_text: Optional[str] = None,
+               query: Optional[str] = None) -> SearchResult:
+        return self.workflow_client.search(start or 0, 100 if size is None else size, free_text or "*", query,
+                                           sort=sort)
+
+    def get_by_correlation_ids(self, workflow_name: str, correlation_ids: list[str],
+                               include_closed: Optional[bool] = None,
+                               include_tasks: Optional[bool] = None) -> dict[str, list[Workflow]]:
+        return self.workflow_client.get_by_correlation_ids(workflow_name, correlation_ids, bool(include_closed),
+                                                           bool(include_tasks))
+
+    def signal(self, workflow_id: str, status: str, body: Optional[dict] = None) -> None:
+        """Complete the workflow's pending WAIT (searching its sub-workflows) with `body` as its output."""
+        self.workflow_client.api.signal_workflow_task(workflow_id, status, body or {})
+
+    def test_workflow(self, test_request: WorkflowTestRequest) -> Workflow:
+        return self.workflow_client.test_workflow(test_request)
 
     def get_task(self, task_id: str) -> Task:
         return self.task_client.get_task(task_id)
