@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,notebook]'
 	touch $@
 
 demo: $(VENV)/.installed
@@ -19,3 +19,9 @@ test: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The standard workloads side by side (not part of `make test`): prints the table, writes benchmarks/REPORT.md.
+# `make bench SIZE=small` for a quicker look (see docs/benchmarks.md).
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(PY) -m benchmarks --size $(or $(SIZE),full)

@@ -45,26 +45,38 @@ def describe(configuration: Configuration) -> str:
 
 
 class CellRunner(TaskRunner):
-    """A TaskRunner whose threads print to the worker's own output and show the tracebacks of failed tasks."""
+    """A TaskRunner whose threads print to the worker's own output, which also shows failed tasks' tracebacks."""
 
     def __init__(self, worker: Worker, api: Any, output: streams.WorkerOutput):
-        super().__init__(worker, api)
+        super().__init__(_Showing(worker, output), api)
         self.output = output
 
-    def _run(self) -> None:
+    def _run(self) -> None:  # the body of each thread: bind it to the output first
         streams.bind(self.output)
         try:
             super()._run()
         finally:
             streams.bind(None)
 
-    def _report(self, result: TaskResult) -> None:
+
+class _Showing:
+    """The worker as its runner sees it: executes as the worker does, then shows what went wrong, if anything."""
+
+    def __init__(self, worker: Worker, output: streams.WorkerOutput):
+        self._worker = worker
+        self._output = output
+
+    def execute(self, task: Any) -> TaskResult:
+        result = self._worker.execute(task)
         if result.status in _FAILED:
             trace = result.logs[-1].log if result.logs else ""
-            self.output.write("stderr", f"task {result.task_id} {result.status}: {result.reason_for_incompletion}\n"
-                                        f"{trace.rstrip()}\n")
-        self.output.flush()
-        super()._report(result)
+            self._output.write("stderr", f"task {result.task_id} {result.status}: {result.reason_for_incompletion}\n"
+                                         f"{trace.rstrip()}\n")
+        self._output.flush()
+        return result
+
+    def __getattr__(self, name: str) -> Any:  # task_definition_name, domain, worker_id, paused, ...
+        return getattr(self._worker, name)
 
 
 class CellWorker:
@@ -190,8 +202,11 @@ class CellWorkers:
         with self._lock:
             moving = [cw for cw in self._workers.values() if cw.configuration != configuration]
             for cell_worker in moving:
+                cell_worker.request_stop()
+            deadline = time.monotonic() + STOP_GRACE_SECONDS
+            for cell_worker in moving:
                 self._workers.pop(key_of(cell_worker.worker), None)
-                cell_worker.stop(f"moved to {describe(configuration)}")
+                cell_worker.finish_stop(f"moved to {describe(configuration)}", deadline)
                 self.start(cell_worker.worker, configuration)
 
     def running(self) -> dict[str, CellWorker]:
@@ -209,7 +224,8 @@ class CellWorkers:
             self._handlers.add(handler)
         if skipped:
             print(f"TaskHandler: {', '.join(map(repr, skipped))} already polled by cell workers; not started again "
-                  "(conductor_nb.notebook.stop_worker(name) hands a task type back)", file=streams.originals()["stderr"])
+                  "(conductor_nb.notebook.stop_worker(name) hands a task type back)",
+                  file=streams.originals()["stderr"])
 
     def _take_over_from_handlers(self, key: Key, configuration: Configuration) -> None:
         for handler in list(self._handlers):
@@ -266,8 +282,14 @@ class _WidgetPanel:
         panel = self
 
         class WorkerPanel(ipywidgets.VBox):
-            def __repr__(self) -> str:  # the text/plain of the display, for front-ends without widgets
-                return f"worker {panel.name!r}: {panel.label.value and _plain(panel.label.value)}"
+            def __repr__(self) -> str:
+                return f"worker {panel.name!r}: {_plain(panel.label.value)}"
+
+            def _repr_mimebundle_(self, **kwargs):  # text/plain for front-ends without widgets, not cut short
+                data = super()._repr_mimebundle_(**kwargs)
+                if data:
+                    data["text/plain"] = repr(self)
+                return data
 
         self.box = WorkerPanel([self.label, self.out])
 

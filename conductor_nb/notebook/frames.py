@@ -90,7 +90,7 @@ def _search(search: Any, query: Optional[str], free_text: str, size: int, sort: 
     return SearchResult(total_hits=total, results=hits)
 
 
-# -- one execution ------------------------------------------------------------------------------------------------------
+# -- one execution ----------------------------------------------------------------------------------------------------
 
 def tasks(workflow: Any, source: Any = None) -> pd.DataFrame:
     """The tasks of one execution, in order: status, retries, worker, queue wait and run durations.

@@ -86,7 +86,7 @@ class _Line:
         return f"{self.label}{ident}: {self.status}, {tasks}{self.elapsed:.1f} s"
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        fill, border, colour = STATUS_COLOURS.get(WORKFLOW_STATUS_AS_TASK.get(self.status, ""), STATUS_COLOURS["IN_PROGRESS"])
+        _, _, colour = STATUS_COLOURS.get(WORKFLOW_STATUS_AS_TASK.get(self.status, ""), STATUS_COLOURS["IN_PROGRESS"])
         bar = (f"<progress value='{self.done}' max='{max(self.scheduled, 1)}' style='width:12em;vertical-align:middle'>"
                "</progress> " if self.workflow is not None else "")
         markup = (f"<div style='font-size:12px'>{bar}<b>{html.escape(self.label)}</b> "
@@ -133,7 +133,7 @@ class Monitor:
         """Stop following; if a line is showing, leave it with `final` (the ended execution) in it."""
         self._stop.set()
         self._thread.join(5)
-        if self.line.shown:
+        if self.line.shown and final is not None:  # after an error or an interrupt the last line stays
             try:
                 self.line.update(final, final=True)
             except Exception:
@@ -164,6 +164,8 @@ def execute_workflow(executor: Any, request: StartWorkflowRequest, wait_until_ta
     to update: "wait as execute does"), so the id is known while it runs; elsewhere the original call runs with
     an elapsed-time line.
     """
+    if threading.current_thread() is not threading.main_thread():  # a worker or helper thread: no cell to show in
+        return original(executor, request, wait_until_task_ref, wait_for_seconds, request_id)
     client = executor.workflow_client
     label = request.name or "workflow"
     if not client.configuration.embedded:

@@ -36,6 +36,8 @@ class WorkerOutput:
         self._lock = threading.RLock()
         self._last_refresh = 0.0
         self._timer: Optional[threading.Timer] = None
+        self._dirty = False  # lines the view has not shown yet
+        self._refreshing = False  # a view that writes (a warning, say) must not call itself again
 
     # -- writing --------------------------------------------------------------------------------------------------
     def write(self, stream: str, text: str) -> None:
@@ -47,6 +49,7 @@ class WorkerOutput:
             for line in lines:
                 self._lines.append((stream, line))
             if lines:
+                self._dirty = True
                 self._refresh_soon()
 
     def flush(self) -> None:
@@ -64,6 +67,7 @@ class WorkerOutput:
                 if rest:
                     self._lines.append((stream, rest))
                     self._partial[stream] = ""
+                    self._dirty = True
             self.flush()
 
     # -- reading --------------------------------------------------------------------------------------------------
@@ -92,13 +96,19 @@ class WorkerOutput:
             self._timer.start()
 
     def _refresh(self) -> None:
+        if not self._dirty or self._refreshing:
+            return
         self._last_refresh = time.monotonic()
+        self._dirty = False
         if self._view is None:
             return
+        self._refreshing = True
         try:
             self._view(list(self._lines))
         except Exception:  # a view that cannot show (closed widget, gone kernel) must not break the worker
             self._view = None
+        finally:
+            self._refreshing = False
 
 
 def widget_view(output_widget: Any) -> Callable[[list[tuple[str, str]]], None]:

@@ -595,7 +595,7 @@ def test_a_failing_engine_is_a_reason_not_an_exception(monkeypatch, tmp_path):
 def test_a_missing_engine_says_how_to_install_it(monkeypatch):
     monkeypatch.delenv(diagrams.ENGINE_ENV, raising=False)
     monkeypatch.setattr(diagrams, "ENGINE", "no-such-graphviz-engine")
-    with pytest.raises(RenderError, match=r"pip install 'conductor-nb\[notebook\]'"):
+    with pytest.raises(RenderError, match=r"pip install graphviz-pure"):
         to_svg(definition(T("a")))
 
 

@@ -12,9 +12,10 @@ import pytest
 
 from conductor_nb import Configuration, WorkflowExecutor
 
-from .kernels import Kernel, mimetypes, text
-
 pytest.importorskip("ipykernel")
+pytest.importorskip("nbclient")
+
+from notebook_kernels import Kernel, mimetypes, text  # noqa: E402
 
 SETUP = """
 import threading, time
@@ -23,7 +24,8 @@ from conductor_nb.notebook import cell_workers, stop_worker, watch, wait_for
 ex = WorkflowExecutor(Configuration())
 
 def pollers(name):
-    return sorted(t.name for t in threading.enumerate() if t.name.startswith(f'conductor-worker-{name}-') and t.is_alive())
+    prefix = f'conductor-worker-{name}-'
+    return sorted(t.name for t in threading.enumerate() if t.name.startswith(prefix) and t.is_alive())
 
 def flow(name, task, **kw):
     wf = ConductorWorkflow(name=name, executor=ex, version=1)
@@ -205,6 +207,28 @@ print(stop_worker('cw_stop'), stop_worker('cw_stop'), pollers('cw_stop'), 'cw_st
     assert out.splitlines()[-1] == "True False [] False"
 
 
+def test_use_moves_cell_workers_to_another_configuration(kernel, tmp_path):
+    other = tmp_path / "other.db"
+    out = text(kernel.run(f"""
+from conductor_nb.notebook import use
+@worker_task(task_definition_name='cw_moving')
+def cw_moving(x):
+    return 'moved'
+use(Configuration(db_path={str(other)!r}))
+try:
+    elsewhere = WorkflowExecutor(Configuration(db_path={str(other)!r}))
+    wf = ConductorWorkflow(name='cw_moving_flow', executor=elsewhere, version=1)
+    wf >> SimpleTask('cw_moving', 'm').input(key='x', value=1)
+    print(wf.execute({{}}).output['result'], pollers('cw_moving'), cell_workers()['cw_moving'].configuration.db_path)
+finally:
+    use(None)
+print(cell_workers()['cw_moving'].configuration.db_path)
+"""))
+    assert f"moved ['conductor-worker-cw_moving-0'] {other}\n" in out  # polled the other database
+    assert f"worker 'cw_moving': polling embedded engine on {other}\n" in out  # a panel for the move
+    assert out.endswith(f"\n{kernel.db}\n")  # and back
+
+
 def test_functions_from_modules_do_not_start_by_themselves(kernel, tmp_path):
     module = tmp_path / "cw_module_workers.py"
     module.write_text("from conductor_nb import worker_task\n\n"
@@ -220,7 +244,7 @@ def test_a_long_execute_shows_its_progress(kernel):
     kernel.run("""
 @worker_task(task_definition_name='cw_slow')
 def cw_slow(x):
-    time.sleep(1.5)
+    time.sleep(0.8)
     return x
 """)
     outputs = kernel.run("run = flow('cw_slow_flow', 'cw_slow').execute({'x': 1})\nprint(run.status)")
@@ -264,9 +288,8 @@ def cw_forever(x):
     time.sleep(60)
 wid = flow('cw_forever_flow', 'cw_forever').start_workflow_with_input({'x': 1})
 assert started.wait(10)
-print(wid)
 """)
-        workflow_id = kernel.nb.cells[-1].outputs[0].text.strip()
+        workflow_id = text(kernel.run("print(wid)")).strip()
     finally:
         began = time.monotonic()
         kernel.shutdown()

@@ -44,13 +44,14 @@ class Kernel:
 
 
 def text(outputs: list) -> str:
-    """Everything a reader sees in these outputs as text: streams, and text/plain of displays and results."""
+    """Everything a reader sees in these outputs as text: streams, and text/plain of displays and results (a line
+    each)."""
     parts = []
     for output in outputs:
         if output.output_type == "stream":
             parts.append(output.text)
         elif output.output_type in ("display_data", "execute_result"):
-            parts.append(str(output.data.get("text/plain", "")))
+            parts.append(str(output.data.get("text/plain", "")).rstrip("\n") + "\n")
         elif output.output_type == "error":
             parts.append("\n".join(output.traceback))
     return "".join(parts)
