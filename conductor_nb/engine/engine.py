@@ -624,9 +624,11 @@ class Engine:
                 continue
             if task.status == TaskStatus.SCHEDULED.value:
                 task.status = TaskStatus.IN_PROGRESS.value
-                task.start_time = now
+                if not task.start_time:  # a task polled again after an IN_PROGRESS update keeps its start
+                    task.start_time = now
+                    task.queue_wait_time = now - (task.scheduled_time or now)
                 task.first_start_time = task.first_start_time or now
-                task.queue_wait_time = now - (task.scheduled_time or now)
+                task.callback_after_seconds = 0
                 task.worker_id = worker_id
                 task.poll_count = (task.poll_count or 0) + 1
             task.update_time = now

@@ -40,7 +40,8 @@ def _limits(task: Task, td: TaskDef) -> list[tuple[int, str, str]]:
             limits.append(((task.update_time or task.start_time or 0) + td.response_timeout_seconds * 1000 + callback,
                            "RETRY", f"responseTimeout: {td.response_timeout_seconds} exceeded for the taskId: "
                                     f"{task.task_id} with Task Definition: {task.task_def_name}"))
-    elif task.status == TaskStatus.SCHEDULED.value and td.poll_timeout_seconds:
+    elif task.status == TaskStatus.SCHEDULED.value and td.poll_timeout_seconds and not task.start_time:
+        # (a task a worker already started, back in its queue after an IN_PROGRESS update, was picked up)
         limits.append(((task.scheduled_time or 0) + delay + td.poll_timeout_seconds * 1000 + callback, policy,
                        f"Task poll timed out after {td.poll_timeout_seconds} seconds. Timeout policy configured "
                        f"to {policy}"))
