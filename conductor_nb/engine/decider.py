@@ -60,6 +60,8 @@ class Context:
         self.changed: dict[str, Task] = {}
         self.scheduled: list[Task] = []
         self.removed: set[str] = set()
+        self._to_start: deque[Task] = deque()  # mapped tasks whose synchronous work waits for the mapping to end
+        self._mapping = 0
         self.ended = False
         self.failure_workflow_due = False  # the workflow failed in a way that starts its failureWorkflow
         self._unfollowed: deque[Task] = deque()
@@ -112,12 +114,12 @@ class Context:
         return expressions.resolve(value, ParameterContext(self.state), task_id)
 
     def task_input(self, wt: WorkflowTask, task: Task, task_def: Optional[TaskDef] = None) -> dict:
-        """inputParameters resolved, then the task definition's inputTemplate filling the gaps."""
-        resolved = self.resolve(wt.input_parameters or {}, task.task_id)
+        """inputParameters, with the task definition's inputTemplate filling the gaps, resolved together."""
+        params = dict(wt.input_parameters or {})
         for key, value in ((task_def or self.task_def(wt)).input_template or {}).items():
-            if resolved.get(key) is None:
-                resolved[key] = value
-        return resolved
+            if params.get(key) is None:
+                params[key] = value
+        return self.resolve(params, task.task_id)
 
     def remove(self, task_ids: set[str]) -> None:
         """Drop tasks from the workflow (a DO_WHILE's keepLastN); the shell deletes them from the store."""
@@ -135,33 +137,46 @@ class Context:
         return task
 
     def schedule(self, wt: WorkflowTask, retry_of: Optional[Task] = None) -> list[Task]:
-        """Add the tasks for `wt` to the workflow (Conductor's task mapper) and start those that run at once."""
-        kind = kind_of(wt.type)
-        tasks = kind.schedule(self, wt, retry_of)
-        for task in tasks:
-            if self.ended:
-                break
-            if task.status == TaskStatus.SCHEDULED.value:
-                kind.start(self, task)
-            self.touch(task)
+        """Add the tasks for `wt` to the workflow (Conductor's task mapper), then, once the outermost mapping is
+        done, start in order those that run at once (as Conductor runs synchronous system tasks after mapping)."""
+        self._mapping += 1
+        try:
+            tasks = kind_of(wt.type).schedule(self, wt, retry_of)
+        finally:
+            self._mapping -= 1
+        self._to_start.extend(tasks)
+        if self._mapping == 0:
+            while self._to_start and not self.ended:
+                task = self._to_start.popleft()
+                if task.status == TaskStatus.SCHEDULED.value:
+                    kind_of(task.workflow_task.type).start(self, task)
+                self.touch(task)
         return tasks
 
     # -------------------------------------------------------------------------------------- ending workflows
     def end(self, status: str, reason: Optional[str] = None, output: Optional[dict] = None) -> None:
         """End the workflow: cancel what is still pending, record status, reason and output."""
         wf = self.workflow
+        wf.status = status
+        if reason is not None:
+            wf.reason_for_incompletion = reason
+        wf.output = output if output is not None else self.workflow_output()
+        wf.end_time = self.now
+        self.ended = True
         for task in list(self.state.pending.values()):
             kind_of(task.workflow_task.type).cancel(self, task)
             task.end_time = task.end_time or self.now
             task.executed = True
             self.touch(task)
-        wf.status = status
-        if reason is not None:
-            wf.reason_for_incompletion = reason
-        if output is not None:
-            wf.output = output
-        wf.end_time = self.now
-        self.ended = True
+
+    def workflow_output(self) -> dict:
+        """The definition's outputParameters resolved, else the output of the last task (Conductor's
+        DeciderService.updateWorkflowOutput)."""
+        output_parameters = self.state.definition.output_parameters
+        if output_parameters:
+            return self.resolve(output_parameters)
+        tasks = self.workflow.tasks
+        return dict(tasks[-1].output_data or {}) if tasks else {}
 
     def fail(self, task: Task, reason: Optional[str] = None) -> None:
         status = WORKFLOW_STATUS_ON_FAILURE.get(task.status, WorkflowStatus.FAILED.value)
@@ -170,7 +185,7 @@ class Context:
         wf.failed_reference_task_names = sorted({*(wf.failed_reference_task_names or []), task.reference_task_name})
         wf.failed_task_names = sorted({*(wf.failed_task_names or []), task.task_def_name})
         self.end(status, reason or (
-            f"Task {task.task_id} failed with status: {task.status} and reason: '{task.reason_for_incompletion}'"))
+            f"Task {task.task_id} failed with status: {status} and reason: '{task.reason_for_incompletion}'"))
 
 
 def effective_task_def(wt: WorkflowTask, registered: Callable[[str], Optional[TaskDef]]) -> TaskDef:
@@ -346,11 +361,4 @@ def _complete(ctx: Context) -> None:
     if failed_permissive:
         ctx.fail(failed_permissive[0])
         return
-    output_parameters = ctx.state.definition.output_parameters
-    if output_parameters:
-        output = ctx.resolve(output_parameters)
-    elif wf.tasks:
-        output = dict(wf.tasks[-1].output_data or {})
-    else:
-        output = {}
-    ctx.end(WorkflowStatus.COMPLETED.value, output=output)
+    ctx.end(WorkflowStatus.COMPLETED.value)

@@ -311,14 +311,16 @@ class Engine:
         ctx = self._context(tx, state)
         retriable: dict[str, Task] = {}
         for task in wf.tasks:
-            if task.status in (TaskStatus.FAILED.value, TaskStatus.FAILED_WITH_TERMINAL_ERROR.value,
-                               TaskStatus.TIMED_OUT.value):
-                retriable[task.reference_task_name] = task
-            elif task.status == TaskStatus.CANCELED.value and task.task_type in ("JOIN", "DO_WHILE"):
+            unsuccessful = task.status in (TaskStatus.FAILED.value, TaskStatus.FAILED_WITH_TERMINAL_ERROR.value,
+                                           TaskStatus.TIMED_OUT.value, TaskStatus.CANCELED.value)
+            if unsuccessful and task.task_type in ("JOIN", "DO_WHILE"):  # operators reopen in place
                 task.status = TaskStatus.IN_PROGRESS.value
                 task.executed = False
+                task.reason_for_incompletion = None
+                task.end_time = 0
                 ctx.touch(task)
-            elif task.status == TaskStatus.CANCELED.value:
+                retriable.pop(task.reference_task_name, None)
+            elif unsuccessful:
                 retriable[task.reference_task_name] = task
             else:
                 retriable.pop(task.reference_task_name, None)
@@ -371,8 +373,8 @@ class Engine:
         except NotFoundError:
             return
         task = parent.by_id.get(child.parent_workflow_task_id)
-        if task is None:
-            return
+        if task is None or parent.workflow.status == WorkflowStatus.COMPLETED.value:
+            return  # a completed parent (its child's failure was optional) stays as it is
         task.status = TaskStatus.IN_PROGRESS.value
         task.executed = False
         task.end_time = 0
@@ -381,6 +383,7 @@ class Engine:
             parent.workflow.status = WorkflowStatus.RUNNING.value
             parent.workflow.reason_for_incompletion = None
             parent.workflow.end_time = 0
+            parent.workflow.last_retried_time = self._clock.now()  # its own timeout counts from now
             for other in parent.workflow.tasks:
                 if other.status == TaskStatus.CANCELED.value and other.task_type in ("JOIN", "DO_WHILE"):
                     other.status = TaskStatus.IN_PROGRESS.value
@@ -683,11 +686,19 @@ class Engine:
         for log in result.logs or []:
             self._store.add_log(task.task_id, log.created_time or now, log.log or "")
         if result.status == TaskResultStatus.IN_PROGRESS.value:
-            task.status = TaskStatus.SCHEDULED.value  # back to its queue after callbackAfterSeconds
-            self._store.push(queue_name(task.task_type, task.domain), task.task_id,
-                             now + task.callback_after_seconds * 1000, task.workflow_priority or 0)
-            tx.queued.add(queue_name(task.task_type, task.domain))
+            if kind_of(task.workflow_task.type).polled_by_workers:
+                task.status = TaskStatus.SCHEDULED.value  # back to its queue after callbackAfterSeconds
+                self._store.push(queue_name(task.task_type, task.domain), task.task_id,
+                                 now + task.callback_after_seconds * 1000, task.workflow_priority or 0)
+                tx.queued.add(queue_name(task.task_type, task.domain))
+            else:
+                task.status = TaskStatus.IN_PROGRESS.value  # a system task completed later (asyncComplete)
         else:
+            if result.status in (TaskStatus.FAILED.value, TaskStatus.FAILED_WITH_TERMINAL_ERROR.value):
+                wf = state.workflow  # Conductor records every failure, even one a retry later makes good
+                wf.failed_reference_task_names = sorted({*(wf.failed_reference_task_names or []),
+                                                         task.reference_task_name})
+                wf.failed_task_names = sorted({*(wf.failed_task_names or []), task.task_def_name})
             task.status = result.status
             task.end_time = now
             self._store.unqueue(task.task_id)
@@ -737,11 +748,13 @@ class Engine:
     def signal_workflow_task(self, workflow_id: str, status: str, output: dict) -> None:
         """Complete the first pending WAIT of the workflow, searching its sub-workflows too."""
         with self._lock:
-            task = self._blocking_wait(self._state(workflow_id))
-            if task is None:
-                raise NotFoundError(f"No pending WAIT task found in workflow: {workflow_id}")
-            self.update_task(TaskResult(workflow_instance_id=task.workflow_instance_id, task_id=task.task_id,
-                                        status=status, output_data=output))
+            try:
+                task = self._blocking_wait(self._state(workflow_id))
+            except NotFoundError:
+                return  # Conductor answers a signal for nothing with nothing
+            if task is not None:
+                self.update_task(TaskResult(workflow_instance_id=task.workflow_instance_id, task_id=task.task_id,
+                                            status=status, output_data=output))
 
     def get_task(self, task_id: str) -> Task:
         with self._lock:
@@ -979,7 +992,7 @@ class Engine:
         name = state.definition.failure_workflow
         if name.startswith("${"):
             name = self._context(tx, state).resolve(name)
-        failed_task = next((t for t in reversed(wf.tasks) if t.status in (
+        failed_task = next((t for t in reversed(wf.tasks) if t.task_type == "TERMINATE" or t.status in (
             TaskStatus.FAILED.value, TaskStatus.FAILED_WITH_TERMINAL_ERROR.value, TaskStatus.TIMED_OUT.value)), None)
         request_input = {**(wf.input or {}), "workflowId": wf.workflow_id, "reason": wf.reason_for_incompletion,
                          "failureStatus": wf.status, "failedWorkflow": wf.to_dict()}

@@ -459,8 +459,6 @@ def test_simple_workflow_with_null_inputs(conductor):
     assert "A" in output["someOtherKey"] and output["someOtherKey"]["A"] is None
 
 
-@engine_bug("a failed workflow's reason names the task status instead of the workflow status, and its "
-            "output is not computed from outputParameters")
 def test_simple_workflow_terminal_error(conductor):
     """SimpleWorkflowSpec 'Test simple workflow terminal error condition'."""
     c = conductor
@@ -552,7 +550,6 @@ def test_simple_workflow_restart(conductor, latest):
     assert c.wf(wf_id).status == "COMPLETED"
 
 
-@engine_bug("failedReferenceTaskNames/failedTaskNames miss a task that failed and was then retried")
 def test_simple_workflow_with_task_retries(conductor):
     """SimpleWorkflowSpec 'Test simple workflow with task retries' (integration_task_2: 3 retries, 2 s apart)."""
     c = conductor
@@ -910,8 +907,6 @@ def test_fork_join_with_optional_sub_workflow_forks(conductor):
                                  "SUB_WORKFLOW:COMPLETED_WITH_ERRORS", "JOIN:COMPLETED_WITH_ERRORS")
 
 
-@engine_bug("rerun of a sub-workflow whose parent already COMPLETED reopens the parent (RUNNING); Conductor "
-            "leaves a COMPLETED parent as it is")
 def test_rerun_of_a_failed_optional_sub_workflow_leaves_the_parent_alone(conductor):
     """ForkJoinSpec 'Test fork join with sub workflows containing optional tasks', its rerun step."""
     from conductor_nb import RerunWorkflowRequest
@@ -1074,8 +1069,6 @@ def test_multiple_do_while_tasks_with_multiple_iterations(conductor):
                                  "integration_task_3:COMPLETED")
 
 
-@engine_bug("retry_workflow: the rescheduled copy of a failed task inside a DO_WHILE keeps its retryCount, so the "
-            "loop still sees the failed attempt and fails the workflow again")
 def test_retrying_a_failed_do_while_workflow(conductor):
     """DoWhileSpec 'Test retrying a failed do while workflow' (integration_task_0 without retries)."""
     c = conductor
@@ -1117,8 +1110,6 @@ def test_auto_retrying_a_failed_do_while_task(conductor):
     assert c.types(wf_id) == seq("DO_WHILE:COMPLETED", "integration_task_0:FAILED", *loop_tasks(*["COMPLETED"] * 5))
 
 
-@engine_bug("a DO_WHILE in a fork branch schedules its first loop task before the fork's JOIN "
-            "(Conductor: the loop task comes after the JOIN)")
 def test_do_while_as_a_subtask_of_a_fork_join(conductor):
     """DoWhileSpec 'Test workflow with a iteration Do While task as subtask of a forkjoin task'."""
     c = conductor
@@ -1152,8 +1143,6 @@ def test_do_while_as_a_subtask_of_a_fork_join_reaches_the_same_end(conductor):
     assert wf.status == "COMPLETED" and len(wf.tasks) == 6 and all(t.status == "COMPLETED" for t in wf.tasks)
 
 
-@engine_bug("LAMBDA evaluates WorkflowTask.scriptExpression; Conductor's Lambda reads inputData.scriptExpression "
-            "(and fails when it is empty)")
 def test_do_while_loop_task_using_the_iteration_in_a_script(conductor):
     """DoWhileSpec 'Test workflow with Do While task contains loop over task that use iteration in script
     expression' (`${loopTask['iteration']}` as the LAMBDA's input)."""
@@ -1360,8 +1349,6 @@ FAILURE_FILES = ("failure_workflow_for_terminate_task_workflow.json", "terminate
                  "test_task_failed_parent_workflow.json", "test_task_failed_sub_workflow.json")
 
 
-@engine_bug("the failureWorkflow's input lacks failureTaskId when a TERMINATE task (status COMPLETED) failed the "
-            "workflow; Conductor passes the TERMINATE task's id")
 def test_failure_workflow_of_a_workflow_failed_by_terminate(conductor):
     """FailureWorkflowSpec 'Test workflow with a task that failed' (TERMINATE with terminationStatus FAILED)."""
     c = conductor
@@ -1403,11 +1390,8 @@ TERMINATE_FILES = ("failure_workflow_for_terminate_task_workflow.json",
                    "terminate_task_failed_workflow_integration.json", "simple_lambda_workflow_integration_test.json",
                    "terminate_task_parent_workflow.json", "terminate_task_sub_workflow.json",
                    "decision_and_terminate_integration_test.json")
-LAMBDA_BUG = engine_bug("LAMBDA evaluates WorkflowTask.scriptExpression; Conductor's Lambda reads "
-                        "inputData.scriptExpression (and fails when it is empty)")
 
 
-@LAMBDA_BUG
 def test_terminate_task_with_status_completed(conductor):
     """LambdaAndTerminateTaskSpec 'Test workflow with a terminate task when the status is completed': the
     workflow output is the TERMINATE task's workflowOutput (the LAMBDA's output)."""
@@ -1460,8 +1444,6 @@ def test_terminate_task_in_a_workflow_with_a_sub_workflow(conductor):
     assert c.wf(child).status == "TERMINATED" and c.types(child) == seq("integration_task_3:CANCELED")
 
 
-@engine_bug("a child terminated with its parent gets the reason 'Parent workflow <id> ended'; Conductor's is "
-            "'Parent workflow has been terminated with reason: <parent's reason>'")
 def test_terminate_task_terminates_the_child_with_the_parents_reason(conductor):
     """LambdaAndTerminateTaskSpec 'Test workflow with a terminate task when the workflow has a subworkflow', the
     child's reasonForIncompletion."""
@@ -1475,8 +1457,6 @@ def test_terminate_task_terminates_the_child_with_the_parents_reason(conductor):
         c.wf(child).reason_for_incompletion
 
 
-@engine_bug("a TERMINATE inside a SWITCH/DECISION case ends the workflow with the (already COMPLETED) "
-            "SWITCH/DECISION task marked CANCELED")
 @pytest.mark.parametrize("kind, file", [("DECISION", "decision_and_terminate_integration_test.json"),
                                         ("SWITCH", "switch_and_terminate_integration_test.json")])
 def test_terminate_task_within_a_decision_branch(conductor, kind, file):
@@ -1511,7 +1491,6 @@ def test_decision_and_terminate_other_case_runs_to_the_end(conductor, kind, file
                                  "integration_task_3:COMPLETED")
 
 
-@LAMBDA_BUG
 def test_lambda_task(conductor):
     """LambdaAndTerminateTaskSpec 'Test workflow with lambda task'."""
     c = conductor
@@ -1639,8 +1618,6 @@ def test_set_variable_task_over_the_payload_size_threshold(conductor):
     assert wf.variables == {}
 
 
-@engine_bug("the SET_VARIABLE size error reads '...permissible limit: 262144 bytes'; Conductor's reads "
-            "'...permissible limit: 256 kilobytes'")
 def test_set_variable_task_over_the_threshold_names_the_limit_in_kilobytes(conductor):
     """SetVariableTaskSpec 'passing variables payload size threshold': the reasonForIncompletion."""
     c = conductor
@@ -1651,11 +1628,8 @@ def test_set_variable_task_over_the_threshold_names_the_limit_in_kilobytes(condu
     assert reason.endswith(f" of workflow: {wf_id} is greater than the permissible limit: 256 kilobytes")
 
 
-FAILED_OUTPUT_BUG = engine_bug("a FAILED workflow's output is not computed from its outputParameters "
-                               "(Conductor computes it when the workflow fails)")
 
 
-@FAILED_OUTPUT_BUG
 def test_set_variable_task_over_the_threshold_still_outputs_the_variables(conductor):
     """SetVariableTaskSpec 'passing variables payload size threshold': output == [variables:[:]]."""
     c = conductor
@@ -1681,8 +1655,6 @@ def test_signal_completes_a_blocked_wait_task(conductor):
     assert wf.tasks[0].output_data == {"result": "done"}
 
 
-@engine_bug("signal_workflow_task raises NotFoundError when nothing is blocked or the workflow does not exist; "
-            "Conductor's signalTask returns null (no error)")
 @pytest.mark.parametrize("case", ["wait_already_completed", "no_such_workflow"])
 def test_signal_with_nothing_blocked_is_a_no_op(conductor, case):
     """SignalTaskSpec 'Signal on a workflow with no blocking task returns null' and 'Signal on a non-existent
@@ -1741,7 +1713,6 @@ def test_start_another_workflow(conductor, case):
     assert started.input == START_CASES[case]["startWorkflow"].get("input", {})
 
 
-@engine_bug("a workflow started by START_WORKFLOW without a correlationId does not inherit the starter's")
 def test_started_workflow_inherits_the_correlation_id(conductor):
     """StartWorkflowSpec 'start another workflow': the started workflow's correlationId is the starter's."""
     c = conductor
@@ -1813,8 +1784,6 @@ def test_retrying_a_workflow_with_sub_workflow_resume(conductor):
     assert c.types(wf_id) == seq("integration_task_1:COMPLETED", "SUB_WORKFLOW:COMPLETED")
 
 
-@engine_bug("retrying a child reopens its TIMED_OUT parent without restarting the parent's timeout clock "
-            "(lastRetriedTime stays 0), so the parent times out again at once and terminates the child")
 def test_retrying_a_sub_workflow_whose_parent_timed_out(conductor):
     """SubWorkflowSpec 'Test retrying a subworkflow where parent workflow timed out due to workflowTimeout'."""
     c = conductor
@@ -2029,8 +1998,6 @@ def test_permissive_fork_join_with_inline_task_definitions_fails_after_all_branc
     start_permissive_fork_without_retries(conductor)
 
 
-@engine_bug("retry_workflow appends a new SCHEDULED copy of a FAILED JOIN (a permissive fork's); Conductor "
-            "reopens the JOIN in place, IN_PROGRESS, as it does a CANCELED one")
 def test_retrying_a_failed_permissive_fork_join_workflow(conductor):
     """ForkJoinTest.java 'Test retrying a failed permissive fork join workflow'."""
     c = conductor
@@ -2432,8 +2399,6 @@ def test_callback_after_seconds(conductor):
     assert c.types(wf_id) == seq("integration_task_1:COMPLETED", "integration_task_2:COMPLETED")
 
 
-@engine_bug("a TaskDef's inputTemplate is copied into the task input unresolved; Conductor resolves its ${...} "
-            "(workflow input, environment) like inputParameters")
 def test_task_definition_input_template(conductor, monkeypatch):
     """WorkflowAndTaskConfigurationSpec 'Test task def template': the TaskDef's inputTemplate fills the task
     input, its ${...} resolved (${STACK2} from the environment; the spec sets a system property)."""
@@ -2916,13 +2881,8 @@ def test_e2e_sync_workflow_with_inline_wait_and_simple_task(conductor):
     c.api.terminate_workflow(run.workflow_id, reason="Terminated")
 
 
-DYNAMIC_FORK_BUG = engine_bug(
-    "FORK_JOIN_DYNAMIC reads dynamicForkTasksParam before forkTaskName/forkTaskInputs; Conductor's "
-    "ForkJoinDynamicTaskMapper tries the forkTaskName form first, so a definition setting both (as the UI does) "
-    "fails with 'Input forkedTasks ... must be a list'")
 
 
-@DYNAMIC_FORK_BUG
 def test_e2e_load_test_perf_sync_workflow(conductor, local_api):
     """e2e SyncWorkflowExecutionTest 'Check sync workflow is executed within 20 seconds'
     (load_test_perf_sync_workflow, with workers answering x_test_worker_*): it completes."""
@@ -2948,7 +2908,8 @@ def test_e2e_load_test_perf_sync_workflow(conductor, local_api):
         stop.set()
         thread.join(5)
     assert wf.status == "COMPLETED", wf.reason_for_incompletion
-    assert wf.output["task1"] == {"number": 7} and wf.output["jq"]["result"] == {"key3": ["a", "b", "d", "e"]}
+    # the definition puts value2 at the top of the jq input, not under key2: jq adds null to key1.value1
+    assert wf.output["task1"] == {"number": 7} and wf.output["jq"]["result"] == {"key3": ["a", "b"]}
 
 
 def test_e2e_http_task_failure(conductor, local_api):
@@ -2963,8 +2924,6 @@ def test_e2e_http_task_failure(conductor, local_api):
     assert wf.tasks[-1].output_data["response"]["statusCode"] == 404
 
 
-@engine_bug("an HTTP task with asyncComplete ends SCHEDULED after its call (the IN_PROGRESS result is treated as "
-            "a worker's 'call me back'); Conductor leaves it IN_PROGRESS until an external update")
 def test_e2e_http_async_complete(conductor, local_api):
     """e2e workflow_data.json http_async_complete (HTTPTaskTests): with asyncComplete the HTTP task stays
     IN_PROGRESS after its call until an external update completes it."""
@@ -3195,7 +3154,6 @@ def test_e2e_signal_a_sub_workflow(conductor):
     assert wf.status == "COMPLETED" and c.wf(wf.tasks[0].sub_workflow_id).tasks[0].output_data == {"signalled": True}
 
 
-@DYNAMIC_FORK_BUG
 def test_e2e_rerun_test_workflow(conductor, local_api):
     """e2e re_run_test_workflow (WorkflowRerunTests): SIMPLE, JQ, HTTP, WAIT, SET_VARIABLE, fork, a sub-workflow,
     a dynamic fork (forkTaskName form), a loop and an inline sub-workflow run to COMPLETED with workers."""

@@ -224,7 +224,7 @@ def test_terminal_errors_are_not_retried(api):
     complete(api, poll_one(api, "a"), status="FAILED_WITH_TERMINAL_ERROR", reason_for_incompletion="bad input")
     wf = api.get_workflow(wf_id)
     assert wf.status == "FAILED" and len(wf.tasks) == 1
-    assert "FAILED_WITH_TERMINAL_ERROR" in wf.reason_for_incompletion
+    assert wf.reason_for_incompletion.endswith("failed with status: FAILED and reason: 'bad input'")
 
 
 def test_an_optional_task_failure_lets_the_workflow_go_on(api):

@@ -19,17 +19,19 @@ class DoWhile(TaskKind):
     def schedule(self, ctx, wt: WorkflowTask, retry_of: Optional[Task] = None) -> list[Task]:
         task = ctx.new_task(wt, self.type_name, retry_of, task_def_name=self.type_name)
         task.input_data = ctx.task_input(wt, task)
+        return [ctx.add(task)]
+
+    def start(self, ctx, task: Task) -> None:
+        """The first iteration starts once the mapping around the loop is done (after a fork's JOIN, say)."""
         task.status = TaskStatus.IN_PROGRESS.value
         task.start_time = ctx.now
-        ctx.add(task)
-        items = self.items(ctx, wt)
+        items = self.items(ctx, task.workflow_task)
         if items is not None and not items:
             task.output_data = {"iteration": 0}
             complete(task)
             task.end_time = ctx.now
-            return [task]
+            return
         self._next_iteration(ctx, task, items)
-        return [task]
 
     def evaluate(self, ctx, task: Task) -> bool:
         wt = task.workflow_task
@@ -99,7 +101,7 @@ class DoWhile(TaskKind):
         for t in ctx.state.iteration_tasks(task.iteration):
             if _in_loop(task, t):
                 current = relevant.get(t.reference_task_name)
-                if current is None or (t.retry_count or 0) > (current.retry_count or 0):
+                if current is None or (t.retry_count or 0) >= (current.retry_count or 0):  # later attempt wins
                     relevant[t.reference_task_name] = t
         return relevant
 

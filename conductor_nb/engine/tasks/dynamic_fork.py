@@ -33,6 +33,8 @@ class DynamicFork(TaskKind):
 
     def branches(self, wt: WorkflowTask, inputs: dict) -> list[tuple[WorkflowTask, dict]]:
         """(task, input) per branch, from whichever of Conductor's three input forms the task uses."""
+        if "forkTaskName" in inputs or "forkTaskWorkflow" in inputs:
+            return self._simple_form(inputs)
         if wt.dynamic_fork_tasks_param:
             tasks = inputs.get(wt.dynamic_fork_tasks_param)
             task_inputs = inputs.get(wt.dynamic_fork_tasks_input_param_name or "", {}) or {}
@@ -44,8 +46,6 @@ class DynamicFork(TaskKind):
                 branch = WorkflowTask.from_dict(t) if isinstance(t, dict) else t
                 out.append((branch, dict(task_inputs.get(branch.task_reference_name) or {})))
             return out
-        if "forkTaskName" in inputs or "forkTaskWorkflow" in inputs:
-            return self._simple_form(inputs)
         if wt.dynamic_fork_join_tasks_param:
             spec = inputs.get(wt.dynamic_fork_join_tasks_param) or {}
             out = []

@@ -36,14 +36,15 @@ class Inline(TaskKind):
 
 
 class Lambda(TaskKind):
-    """LAMBDA (legacy): `scriptExpression` is the body of a function over `$`."""
+    """LAMBDA (legacy): the input `scriptExpression` is the body of a function over `$`."""
 
     type_name = "LAMBDA"
     runs_in_background = True
 
     def run(self, task: Task) -> TaskResult:
         try:
-            value = scripting.evaluate_lambda(task.workflow_task.script_expression or "", task.input_data or {})
+            script = (task.input_data or {}).get("scriptExpression") or task.workflow_task.script_expression or ""
+            value = scripting.evaluate_lambda(script, task.input_data or {})
         except scripting.ScriptError as e:
             return result_for(task, TaskStatus.FAILED.value, {"error": str(e)}, str(e))
         return result_for(task, TaskStatus.COMPLETED.value, {"result": value})

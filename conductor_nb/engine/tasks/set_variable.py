@@ -20,7 +20,7 @@ class SetVariable(TaskKind):
         if size > MAX_VARIABLES_BYTES:
             complete(task, status=TaskStatus.FAILED_WITH_TERMINAL_ERROR.value,
                      reason=f"The variables payload size: {size} of workflow: {ctx.workflow.workflow_id} is "
-                            f"greater than the permissible limit: {MAX_VARIABLES_BYTES} bytes")
+                            f"greater than the permissible limit: {MAX_VARIABLES_BYTES // 1024} kilobytes")
             return
         ctx.workflow.variables = variables
         complete(task)

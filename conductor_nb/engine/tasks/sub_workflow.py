@@ -63,7 +63,8 @@ class SubWorkflow(TaskKind):
     def cancel(self, ctx, task: Task) -> None:
         super().cancel(ctx, task)
         if task.sub_workflow_id:
-            ctx.services.cancel_child(task.sub_workflow_id, f"Parent workflow {ctx.workflow.workflow_id} ended")
+            ctx.services.cancel_child(task.sub_workflow_id, "Parent workflow has been terminated with reason: "
+                                                            f"{ctx.workflow.reason_for_incompletion}")
 
 
 class StartWorkflow(TaskKind):
@@ -78,8 +79,10 @@ class StartWorkflow(TaskKind):
             complete(task, status=TaskStatus.FAILED.value,
                      reason="startWorkflow input must be an object with the workflow's name")
             return
+        request = StartWorkflowRequest.from_dict(spec)
+        request.correlation_id = request.correlation_id or ctx.workflow.correlation_id
         try:
-            workflow_id = ctx.services.start_workflow(StartWorkflowRequest.from_dict(spec))
+            workflow_id = ctx.services.start_workflow(request)
         except ConductorError as e:
             complete(task, status=TaskStatus.FAILED.value, reason=f"Error starting workflow: {e}")
             return

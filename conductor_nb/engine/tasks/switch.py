@@ -31,6 +31,8 @@ class Switch(TaskKind):
         selected = self.selected_tasks(wt, case)
         if selected:
             task.input_data["hasChildren"] = "true"
+        ctx.touch(task)  # finished before its case runs: a TERMINATE in the case must not cancel it
+        if selected:
             ctx.schedule(selected[0])
         return [task]
 
