@@ -354,7 +354,6 @@ def _retry(ctx: Context, task: Task) -> bool:
 
 
 def _complete(ctx: Context) -> None:
-    wf = ctx.workflow
     failed_permissive = [t for t in ctx.state.latest.values()
                          if t.workflow_task is not None and t.workflow_task.permissive
                          and t.status not in SUCCESSFUL and t.status not in PENDING]

@@ -20,9 +20,7 @@ from typing import Callable, Optional
 from ..errors import ConflictError, NotFoundError, ServerError, bad_request
 from ..models import (
     PollData,
-    RerunWorkflowRequest,
     SearchResult,
-    SkipTaskRequest,
     StartWorkflowRequest,
     Task,
     TaskDef,
@@ -33,18 +31,17 @@ from ..models import (
     Workflow,
     WorkflowDef,
     WorkflowRun,
-    WorkflowStateUpdate,
     WorkflowStatus,
     WorkflowStatusResponse,
-    WorkflowTestRequest,
 )
-from . import decider, search, summaries, testing, timeouts, validation
+from . import decider, search, summaries, timeouts, validation
 from ..clock import SystemClock
 from .definitions import DefinitionIndex
 from .state import PENDING, WorkflowState
 from .store import Store, dumps
 from .system_tasks import SYSTEM_QUEUE, SystemTaskRunner
-from .timers import TimerThread
+from .operations import Operations
+from .timers import TimeoutChecks, TimerThread
 from .tasks import REGISTRY, kind_of
 from .tasks.sub_workflow import TASK_STATUS_OF_CHILD
 from .tasks.wait import Wait
@@ -62,7 +59,7 @@ def queue_name(task_type: str, domain: Optional[str]) -> str:
     return f"{domain}:{task_type}" if domain else task_type
 
 
-class _Transition:
+class Transition:
     """What one API call changed, saved in one SQLite transaction when the call's work is done."""
 
     def __init__(self):
@@ -84,7 +81,7 @@ class _Transition:
 class _Services:
     """What the decider may ask of the engine during one transition."""
 
-    def __init__(self, engine: Engine, tx: _Transition):
+    def __init__(self, engine: Engine, tx: Transition):
         self._engine = engine
         self._tx = tx
 
@@ -101,7 +98,7 @@ class _Services:
         self._tx.followups.append(lambda: self._engine._terminate(self._tx, child_workflow_id, reason))
 
 
-class Engine:
+class Engine(Operations, TimeoutChecks):
     """An embedded Conductor server: the ConductorAPI protocol over a SQLite file (or `":memory:"`)."""
 
     def __init__(self, db_path: str = ":memory:", clock=None, system_threads: int = 4):
@@ -250,7 +247,7 @@ class Engine:
 
     def terminate_workflow(self, workflow_id: str, reason: Optional[str] = None,
                            trigger_failure_workflow: bool = False) -> None:
-        def terminate(tx: _Transition) -> None:
+        def terminate(tx: Transition) -> None:
             state = self._state(workflow_id)
             if state.workflow.status == WorkflowStatus.COMPLETED.value:
                 raise ConflictError(f"Cannot terminate a COMPLETED workflow: {workflow_id}")
@@ -258,7 +255,7 @@ class Engine:
 
         self._transition(terminate)
 
-    def _terminate(self, tx: _Transition, workflow_id: str, reason: Optional[str],
+    def _terminate(self, tx: Transition, workflow_id: str, reason: Optional[str],
                    trigger_failure_workflow: bool = False) -> None:
         state = self._state(workflow_id)
         if WorkflowStatus(state.workflow.status).is_terminal:
@@ -269,7 +266,7 @@ class Engine:
         self._record(tx, ctx)
 
     def pause_workflow(self, workflow_id: str) -> None:
-        def pause(tx: _Transition) -> None:
+        def pause(tx: Transition) -> None:
             state = self._state(workflow_id)
             wf = state.workflow
             if WorkflowStatus(wf.status).is_terminal:
@@ -282,7 +279,7 @@ class Engine:
         self._transition(pause)
 
     def resume_workflow(self, workflow_id: str) -> None:
-        def resume(tx: _Transition) -> None:
+        def resume(tx: Transition) -> None:
             state = self._state(workflow_id)
             wf = state.workflow
             if wf.status != WorkflowStatus.PAUSED.value:
@@ -293,249 +290,6 @@ class Engine:
             self._decide(tx, state, unfollowed)
 
         self._transition(resume)
-
-    def retry_workflow(self, workflow_id: str, resume_subworkflow_tasks: bool = False) -> None:
-        self._transition(lambda tx: self._retry(tx, workflow_id, resume_subworkflow_tasks))
-
-    def _retry(self, tx: _Transition, workflow_id: str, resume_subworkflow_tasks: bool) -> None:
-        state = self._state(workflow_id)
-        wf = state.workflow
-        if not WorkflowStatus(wf.status).is_terminal:
-            raise NotFoundError(f"Workflow is still running.  status={wf.status}")
-        if not wf.tasks:
-            raise ConflictError("Workflow has not started yet")
-        if resume_subworkflow_tasks:
-            child = self._failed_child(state)
-            if child is not None:
-                return self._retry(tx, child, True)
-        ctx = self._context(tx, state)
-        retriable: dict[str, Task] = {}
-        for task in wf.tasks:
-            unsuccessful = task.status in (TaskStatus.FAILED.value, TaskStatus.FAILED_WITH_TERMINAL_ERROR.value,
-                                           TaskStatus.TIMED_OUT.value, TaskStatus.CANCELED.value)
-            if unsuccessful and task.task_type in ("JOIN", "DO_WHILE"):  # operators reopen in place
-                task.status = TaskStatus.IN_PROGRESS.value
-                task.executed = False
-                task.reason_for_incompletion = None
-                task.end_time = 0
-                ctx.touch(task)
-                retriable.pop(task.reference_task_name, None)
-            elif unsuccessful:
-                retriable[task.reference_task_name] = task
-            else:
-                retriable.pop(task.reference_task_name, None)
-        if not retriable and wf.status != WorkflowStatus.TIMED_OUT.value:
-            raise ConflictError("There are no retryable tasks! Use restart if you want to attempt entire "
-                                "workflow execution again.")
-        wf.status = WorkflowStatus.RUNNING.value
-        wf.last_retried_time = ctx.now
-        wf.reason_for_incompletion = None
-        wf.end_time = 0
-        for task in sorted(retriable.values(), key=lambda t: t.seq):
-            self._reschedule(ctx, task)
-        self._reopen_parent(tx, wf)
-        decider.decide(ctx)
-        self._record(tx, ctx)
-
-    def _reschedule(self, ctx: decider.Context, task: Task) -> None:
-        """A fresh SCHEDULED copy of a finished task (Conductor's taskToBeRescheduled), started if it runs at once."""
-        copy = Task.from_dict(task.to_dict())
-        copy.task_id = ctx.new_id()
-        copy.retried_task_id = task.task_id
-        copy.status = TaskStatus.SCHEDULED.value
-        copy.retried = copy.executed = False
-        copy.poll_count = copy.callback_after_seconds = 0
-        copy.sub_workflow_id = copy.worker_id = copy.reason_for_incompletion = None
-        copy.scheduled_time, copy.start_time, copy.end_time = ctx.now, 0, 0
-        copy.output_data = {}
-        copy.input_data = {**task.input_data, **ctx.task_input(task.workflow_task, copy)} \
-            if kind_of(task.workflow_task.type).polled_by_workers else task.input_data
-        task.retried = task.executed = True
-        ctx.touch(task)
-        ctx.add(copy)
-        kind = kind_of(copy.workflow_task.type)
-        kind.start(ctx, copy)
-        ctx.touch(copy)
-
-    def _failed_child(self, state: WorkflowState) -> Optional[str]:
-        for task in reversed(state.workflow.tasks):
-            if task.task_type == "SUB_WORKFLOW" and task.sub_workflow_id and task.status not in PENDING \
-                    and task.status != TaskStatus.COMPLETED.value:
-                return task.sub_workflow_id
-        return None
-
-    def _reopen_parent(self, tx: _Transition, child: Workflow) -> None:
-        """A retried or rerun child puts its parent's SUB_WORKFLOW task (and the parent) back in progress."""
-        if not child.parent_workflow_id:
-            return
-        try:
-            parent = self._state(child.parent_workflow_id)
-        except NotFoundError:
-            return
-        task = parent.by_id.get(child.parent_workflow_task_id)
-        if task is None or parent.workflow.status == WorkflowStatus.COMPLETED.value:
-            return  # a completed parent (its child's failure was optional) stays as it is
-        task.status = TaskStatus.IN_PROGRESS.value
-        task.executed = False
-        task.end_time = 0
-        parent.refresh(task)
-        if WorkflowStatus(parent.workflow.status).is_terminal:
-            parent.workflow.status = WorkflowStatus.RUNNING.value
-            parent.workflow.reason_for_incompletion = None
-            parent.workflow.end_time = 0
-            parent.workflow.last_retried_time = self._clock.now()  # its own timeout counts from now
-            for other in parent.workflow.tasks:
-                if other.status == TaskStatus.CANCELED.value and other.task_type in ("JOIN", "DO_WHILE"):
-                    other.status = TaskStatus.IN_PROGRESS.value
-                    other.executed = False
-                    parent.refresh(other)
-                    tx.mark(parent, [other])
-            self._cache(parent)
-            self._reopen_parent(tx, parent.workflow)
-        tx.mark(parent, [task])
-
-    def restart_workflow(self, workflow_id: str, use_latest_definitions: bool = False) -> None:
-        def restart(tx: _Transition) -> None:
-            state = self._state(workflow_id)
-            wf = state.workflow
-            if not WorkflowStatus(wf.status).is_terminal:
-                raise ConflictError(f"Workflow {workflow_id} is still {wf.status}, only ended workflows restart")
-            if wf.status == WorkflowStatus.COMPLETED.value and state.definition.restartable is False:
-                raise NotFoundError(f"Workflow {workflow_id} is COMPLETED and its definition is not restartable")
-            if use_latest_definitions:
-                latest = self._store.get_workflow_def(state.definition.name, None)
-                if latest is not None:
-                    state = self._rebind(state, WorkflowDef.from_dict(latest))
-            self._start_over(tx, state, wf.input)
-
-        self._transition(restart)
-
-    def rerun_workflow(self, workflow_id: str, request: RerunWorkflowRequest) -> str:
-        request = request if isinstance(request, RerunWorkflowRequest) else RerunWorkflowRequest.from_dict(request)
-
-        def rerun(tx: _Transition) -> str:
-            state = self._state(workflow_id)
-            wf = state.workflow
-            if not WorkflowStatus(wf.status).is_terminal:
-                raise ConflictError(f"Workflow {workflow_id} is still {wf.status}, only ended workflows rerun")
-            if request.correlation_id is not None:
-                wf.correlation_id = request.correlation_id
-            if not request.re_run_from_task_id:
-                self._start_over(tx, state, request.workflow_input if request.workflow_input is not None
-                                 else wf.input)
-                return workflow_id
-            task = state.by_id.get(request.re_run_from_task_id)
-            if task is None:
-                raise bad_request("reRunFromTaskId", f"no task {request.re_run_from_task_id} in workflow {workflow_id}",
-                                  request.re_run_from_task_id)
-            if request.workflow_input is not None:
-                wf.input = request.workflow_input
-            self._rerun_from(tx, state, task, request.task_input)
-            return workflow_id
-
-        return self._transition(rerun)
-
-    def _start_over(self, tx: _Transition, state: WorkflowState, workflow_input: Optional[dict]) -> None:
-        wf = state.workflow
-        tx.removed |= {t.task_id for t in wf.tasks}
-        state.remove({t.task_id for t in wf.tasks})
-        now = self._clock.now()
-        wf.input = dict(workflow_input or {})
-        wf.status = WorkflowStatus.RUNNING.value
-        wf.output, wf.reason_for_incompletion, wf.end_time = {}, None, 0
-        wf.failed_reference_task_names, wf.failed_task_names = [], []
-        wf.create_time = wf.start_time = now
-        wf.variables = dict(state.definition.variables or {})
-        self._cache(state)
-        self._reopen_parent(tx, wf)
-        self._decide(tx, state, [])
-
-    def _rerun_from(self, tx: _Transition, state: WorkflowState, task: Task, task_input: Optional[dict]) -> None:
-        wf = state.workflow
-        later = {t.task_id for t in wf.tasks if t.seq > task.seq}
-        tx.removed |= later
-        state.remove(later)
-        ctx = self._context(tx, state)
-        for other in wf.tasks:  # operators that contain the rerun task wait again
-            if other.task_type in ("JOIN", "DO_WHILE") and other.status not in PENDING and other is not task:
-                other.status = TaskStatus.IN_PROGRESS.value
-                other.executed = False
-                ctx.touch(other)
-        task.status = TaskStatus.SCHEDULED.value
-        task.executed = task.retried = False
-        task.reason_for_incompletion = task.sub_workflow_id = task.worker_id = None
-        task.output_data = {}
-        task.scheduled_time, task.start_time, task.end_time = ctx.now, 0, 0
-        if task_input is not None:
-            task.input_data = dict(task_input)
-        wf.status = WorkflowStatus.RUNNING.value
-        wf.reason_for_incompletion, wf.end_time, wf.output = None, 0, {}
-        self._cache(state)
-        ctx.scheduled.append(task)
-        kind_of(task.workflow_task.type).start(ctx, task)
-        ctx.touch(task)
-        self._reopen_parent(tx, wf)
-        decider.decide(ctx)
-        self._record(tx, ctx)
-
-    def _rebind(self, state: WorkflowState, definition: WorkflowDef) -> WorkflowState:
-        """The same execution on another definition (restart with the latest definitions)."""
-        def_key = self._remember_definition(definition)
-        state.workflow.workflow_definition = definition
-        state.workflow.workflow_version = definition.version
-        rebound = WorkflowState(state.workflow, self._indexes[def_key], def_key, state.rev)
-        self._cache(rebound)
-        return rebound
-
-    def skip_task_from_workflow(self, workflow_id: str, task_reference_name: str,
-                                request: Optional[SkipTaskRequest] = None) -> None:
-        def skip(tx: _Transition) -> None:
-            state = self._state(workflow_id)
-            wf = state.workflow
-            if wf.status != WorkflowStatus.RUNNING.value:
-                raise ServerError(f"The workflow {workflow_id} is not running so the task referenced by "
-                                  f"{task_reference_name} cannot be skipped")
-            wt = state.index.task(task_reference_name)
-            if wt is None:
-                raise ServerError(f"The task referenced by {task_reference_name} does not exist in the "
-                                  f"WorkflowDefinition {wf.workflow_name}")
-            if state.task(task_reference_name) is not None:
-                raise ServerError(f"The task referenced {task_reference_name} has already been processed, "
-                                  "cannot be skipped")
-            ctx = self._context(tx, state)
-            task = ctx.new_task(wt, wt.name if (wt.type or "SIMPLE") == "SIMPLE" else wt.type)
-            task.status = TaskStatus.SKIPPED.value
-            task.executed = True  # nothing follows from it directly: its predecessor's end steps over it
-            task.start_time = task.end_time = ctx.now
-            task.input_data = dict(request.task_input or {}) if request else {}
-            task.output_data = dict(request.task_output or {}) if request else {}
-            ctx.add(task)
-            decider.decide(ctx)
-            self._record(tx, ctx)
-
-        self._transition(skip)
-
-    def update_workflow_variables(self, workflow_id: str, variables: dict) -> Workflow:
-        def update(tx: _Transition) -> None:
-            state = self._state(workflow_id)
-            state.workflow.variables = {**(state.workflow.variables or {}), **(variables or {})}
-            tx.mark(state)
-
-        self._transition(update)
-        return self.get_workflow(workflow_id)
-
-    def update_workflow_state(self, workflow_id: str, update: WorkflowStateUpdate, request_id: Optional[str] = None,
-                              wait_until_task_ref: Optional[str] = None, wait_for_seconds: int = 10) -> WorkflowRun:
-        update = update if isinstance(update, WorkflowStateUpdate) else WorkflowStateUpdate.from_dict(update)
-        if update.variables:
-            self.update_workflow_variables(workflow_id, update.variables)
-        if update.task_reference_name and update.task_result is not None:
-            with self._lock:
-                task = self._pending_task_by_ref(workflow_id, update.task_reference_name)
-            result = TaskResult.from_dict({**update.task_result.to_dict(), "taskId": task.task_id,
-                                           "workflowInstanceId": workflow_id})
-            self.update_task(result)
-        return self._wait(workflow_id, request_id, wait_until_task_ref, wait_for_seconds)
 
     def get_running_workflows(self, name: str, version: Optional[int] = None, start_time: Optional[int] = None,
                               end_time: Optional[int] = None) -> list[str]:
@@ -612,7 +366,7 @@ class Engine:
                     remaining = min(remaining, max(0.001, (next_visible - self._clock.now()) / 1000))
                 ready.wait(remaining)
 
-    def _take(self, tx: _Transition, queue: str, domain: Optional[str], worker_id: Optional[str],
+    def _take(self, tx: Transition, queue: str, domain: Optional[str], worker_id: Optional[str],
               count: int) -> list[Task]:
         now = self._clock.now()
         self._record_poll(queue, domain, worker_id, now)
@@ -669,7 +423,7 @@ class Engine:
         result = validation.task_result(result)
         return self._transition(lambda tx: self._update(tx, result))
 
-    def _update(self, tx: _Transition, result: TaskResult) -> str:
+    def _update(self, tx: Transition, result: TaskResult) -> str:
         task = self._task(result.task_id)
         if task is None:
             raise NotFoundError(f"No such task found by id: {result.task_id}")
@@ -773,10 +527,10 @@ class Engine:
         return [TaskExecLog(log=log, task_id=task_id, created_time=created) for log, created in rows]
 
     # ------------------------------------------------------------------------------------ transitions (shell)
-    def _transition(self, work: Callable[[_Transition], object]):
+    def _transition(self, work: Callable[[Transition], object]):
         """Run `work` and everything it sets off as one SQLite transaction; then wake whoever waits on it."""
         with self._lock:
-            tx = _Transition()
+            tx = Transition()
             try:
                 with self._store.transaction():
                     result = work(tx)
@@ -790,7 +544,7 @@ class Engine:
             self._wake(tx)
             return result
 
-    def _flush(self, tx: _Transition) -> None:
+    def _flush(self, tx: Transition) -> None:
         if tx.removed:
             self._store.delete_tasks(sorted(tx.removed))
         for workflow_id, state in tx.dirty.items():
@@ -818,98 +572,6 @@ class Engine:
             if WorkflowStatus(wf.status).is_terminal:
                 self._states.pop(workflow_id, None)
 
-    def _arm_task_timer(self, tx: _Transition, task: Task) -> None:
-        """Set (or clear) the timer at which a worker task's timeouts must be checked."""
-        if not kind_of(task.workflow_task.type).polled_by_workers:
-            return
-        due = None
-        if task.status in PENDING:
-            due = timeouts.task_deadline(task, decider.effective_task_def(task.workflow_task, self._task_def))
-        self._store.set_timer(f"task:{task.task_id}", task.workflow_instance_id, due)
-        tx.timers_set |= due is not None
-
-    def _fire_due_timers(self) -> Optional[int]:
-        """For the timer thread: check every workflow whose timer came due; return ms until the next timer."""
-        with self._lock:
-            if self._closed:
-                return None
-            due = self._store.due_timers(self._clock.now())
-            if due:
-                self._transition(lambda tx: self._expire(tx, due))
-            following = self._store.next_timer()
-            return None if following is None else following - self._clock.now()
-
-    def _expire(self, tx: _Transition, due: list[tuple[str, str]]) -> None:
-        for key, workflow_id in due:
-            self._store.set_timer(key, workflow_id, None)
-        for workflow_id in dict.fromkeys(workflow_id for _, workflow_id in due):
-            try:
-                state = self._state(workflow_id)
-            except NotFoundError:
-                continue
-            if state.workflow.status == WorkflowStatus.RUNNING.value:
-                self._check_timeouts(tx, state)
-
-    def _check_timeouts(self, tx: _Transition, state: WorkflowState) -> None:
-        """Apply every limit that has passed: the workflow's timeout, and its worker tasks' timeouts."""
-        ctx = self._context(tx, state)
-        wf = state.workflow
-        deadline = timeouts.workflow_deadline(wf, state.definition)
-        if deadline is not None and ctx.now >= deadline:
-            ctx.failure_workflow_due = True
-            ctx.end(WorkflowStatus.TIMED_OUT.value, timeouts.workflow_timeout_reason(wf, state.definition, ctx.now))
-            self._record(tx, ctx)
-            return
-        timed_out = []
-        for task in sorted(state.pending.values(), key=lambda t: t.seq):
-            if not kind_of(task.workflow_task.type).polled_by_workers:
-                continue
-            found = timeouts.task_timeout(task, ctx.task_def(task.workflow_task), ctx.now)
-            if found is None:
-                continue
-            policy, reason = found
-            if policy == "ALERT_ONLY":
-                log.warning("task %s of workflow %s: %s", task.task_id, wf.workflow_id, reason)
-                continue
-            task.status = TaskStatus.TIMED_OUT.value
-            task.reason_for_incompletion = reason
-            task.end_time = ctx.now
-            self._store.unqueue(task.task_id)
-            if policy == "TIME_OUT_WF":
-                task.executed = True
-                ctx.touch(task)
-                ctx.fail(task)
-                break
-            timed_out.append(task)
-        if not ctx.ended:
-            decider.decide(ctx, timed_out)
-        self._record(tx, ctx)
-
-    def _backdate(self, task_id: str, status: str, output: dict, execution_ms: int, queue_wait_ms: int) -> None:
-        """A workflow test's mock that took time: write it as if it had run that long, then apply the limits."""
-        def work(tx: _Transition) -> None:
-            task = self._task(task_id)
-            state = self._state(task.workflow_instance_id)
-            now = self._clock.now()
-            task.scheduled_time = now - (execution_ms + queue_wait_ms)
-            task.start_time = task.update_time = now - execution_ms
-            task.status = status
-            task.output_data = {**(task.output_data or {}), **output}
-            if status in PENDING:
-                state.refresh(task)
-                tx.mark(state, [task])
-                self._check_timeouts(tx, state)
-            else:
-                task.end_time = now
-                self._store.unqueue(task.task_id)
-                self._decide(tx, state, [task])
-
-        self._transition(work)
-
-    def test_workflow(self, request: WorkflowTestRequest) -> Workflow:
-        request = request if isinstance(request, WorkflowTestRequest) else WorkflowTestRequest.from_dict(request)
-        return testing.test_workflow(self, validation.start_request(request))
-
     def _clock_moved(self) -> None:
         """A fake clock jumped: wake every poller and waiter, and the timers."""
         with self._lock:
@@ -918,7 +580,7 @@ class Engine:
             self._workflow_moved.notify_all()
         self._timers.poke()
 
-    def _wake(self, tx: _Transition) -> None:
+    def _wake(self, tx: Transition) -> None:
         for queue in tx.queued:
             cv = self._queue_ready.get(queue)
             if cv is not None:
@@ -930,15 +592,15 @@ class Engine:
         if tx.timers_set:
             self._timers.poke()
 
-    def _context(self, tx: _Transition, state: WorkflowState) -> decider.Context:
+    def _context(self, tx: Transition, state: WorkflowState) -> decider.Context:
         return decider.Context(state, self._clock.now(), _Services(self, tx))
 
-    def _decide(self, tx: _Transition, state: WorkflowState, touched: list[Task]) -> None:
+    def _decide(self, tx: Transition, state: WorkflowState, touched: list[Task]) -> None:
         ctx = self._context(tx, state)
         decider.decide(ctx, touched)
         self._record(tx, ctx)
 
-    def _record(self, tx: _Transition, ctx: decider.Context) -> None:
+    def _record(self, tx: Transition, ctx: decider.Context) -> None:
         """Note what a decider pass changed, queue the new tasks, and act on the workflow's end."""
         state = ctx.state
         tx.mark(state, ctx.changed.values())
@@ -978,7 +640,7 @@ class Engine:
                 return domain
         return None if not domains or domains[-1] == "NO_DOMAIN" else domains[-1]
 
-    def _on_end(self, tx: _Transition, state: WorkflowState, start_failure_workflow: bool) -> None:
+    def _on_end(self, tx: Transition, state: WorkflowState, start_failure_workflow: bool) -> None:
         wf = state.workflow
         definition = state.definition
         if start_failure_workflow and definition.failure_workflow:
@@ -987,7 +649,7 @@ class Engine:
             parent_id, parent_task_id = wf.parent_workflow_id, wf.parent_workflow_task_id
             tx.followups.append(lambda: self._child_ended(tx, parent_id, parent_task_id, wf))
 
-    def _start_failure_workflow(self, tx: _Transition, state: WorkflowState) -> None:
+    def _start_failure_workflow(self, tx: Transition, state: WorkflowState) -> None:
         wf = state.workflow
         name = state.definition.failure_workflow
         if name.startswith("${"):
@@ -1006,7 +668,7 @@ class Engine:
             return  # Conductor logs and carries on when the failure workflow does not exist
         wf.output = {**(wf.output or {}), "conductor.failure_workflow": failure_id}
 
-    def _child_ended(self, tx: _Transition, parent_id: str, parent_task_id: str, child: Workflow) -> None:
+    def _child_ended(self, tx: Transition, parent_id: str, parent_task_id: str, child: Workflow) -> None:
         """A SUB_WORKFLOW's child reached a terminal status: finish the parent's task and decide the parent."""
         try:
             state = self._state(parent_id)
@@ -1024,7 +686,7 @@ class Engine:
         else:
             self._decide(tx, state, [task])
 
-    def _start(self, tx: _Transition, request: StartWorkflowRequest,
+    def _start(self, tx: Transition, request: StartWorkflowRequest,
                parent: Optional[tuple[Workflow, Task]] = None) -> str:
         definition = self._definition_for(request)
         if request.idempotency_key:

@@ -1,13 +1,20 @@
-"""The timer thread: sleeps until the earliest task or workflow limit comes due, then has the engine check it."""
+"""Timeouts in the engine: timers armed as tasks and workflows change, a thread that sleeps until the earliest
+comes due, and the checks that apply the limits then (a mixin of the Engine)."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
+
+from ..errors import NotFoundError
+from ..models import Task, TaskStatus, WorkflowStatus
+from . import decider, timeouts
+from .state import PENDING, WorkflowState
+from .tasks import kind_of
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .engine import Engine, Transition
 
 log = logging.getLogger("conductor_nb.engine")
 
@@ -55,3 +62,74 @@ class TimerThread:
                     self._cv.wait(MAX_SLEEP_S if wait_ms is None else min(MAX_SLEEP_S, max(0.001, wait_ms / 1000)))
                 if self._stopped:
                     return
+
+
+class TimeoutChecks:
+    """Arming timers and applying the limits that have passed, for the Engine."""
+
+    def _arm_task_timer(self, tx: Transition, task: Task) -> None:
+        """Set (or clear) the timer at which a worker task's timeouts must be checked."""
+        if not kind_of(task.workflow_task.type).polled_by_workers:
+            return
+        due = None
+        if task.status in PENDING:
+            due = timeouts.task_deadline(task, decider.effective_task_def(task.workflow_task, self._task_def))
+        self._store.set_timer(f"task:{task.task_id}", task.workflow_instance_id, due)
+        tx.timers_set |= due is not None
+
+    def _fire_due_timers(self) -> Optional[int]:
+        """For the timer thread: check every workflow whose timer came due; return ms until the next timer."""
+        with self._lock:
+            if self._closed:
+                return None
+            due = self._store.due_timers(self._clock.now())
+            if due:
+                self._transition(lambda tx: self._expire(tx, due))
+            following = self._store.next_timer()
+            return None if following is None else following - self._clock.now()
+
+    def _expire(self, tx: Transition, due: list[tuple[str, str]]) -> None:
+        for key, workflow_id in due:
+            self._store.set_timer(key, workflow_id, None)
+        for workflow_id in dict.fromkeys(workflow_id for _, workflow_id in due):
+            try:
+                state = self._state(workflow_id)
+            except NotFoundError:
+                continue
+            if state.workflow.status == WorkflowStatus.RUNNING.value:
+                self._check_timeouts(tx, state)
+
+    def _check_timeouts(self, tx: Transition, state: WorkflowState) -> None:
+        """Apply every limit that has passed: the workflow's timeout, and its worker tasks' timeouts."""
+        ctx = self._context(tx, state)
+        wf = state.workflow
+        deadline = timeouts.workflow_deadline(wf, state.definition)
+        if deadline is not None and ctx.now >= deadline:
+            ctx.failure_workflow_due = True
+            ctx.end(WorkflowStatus.TIMED_OUT.value, timeouts.workflow_timeout_reason(wf, state.definition, ctx.now))
+            self._record(tx, ctx)
+            return
+        timed_out = []
+        for task in sorted(state.pending.values(), key=lambda t: t.seq):
+            if not kind_of(task.workflow_task.type).polled_by_workers:
+                continue
+            found = timeouts.task_timeout(task, ctx.task_def(task.workflow_task), ctx.now)
+            if found is None:
+                continue
+            policy, reason = found
+            if policy == "ALERT_ONLY":
+                log.warning("task %s of workflow %s: %s", task.task_id, wf.workflow_id, reason)
+                continue
+            task.status = TaskStatus.TIMED_OUT.value
+            task.reason_for_incompletion = reason
+            task.end_time = ctx.now
+            self._store.unqueue(task.task_id)
+            if policy == "TIME_OUT_WF":
+                task.executed = True
+                ctx.touch(task)
+                ctx.fail(task)
+                break
+            timed_out.append(task)
+        if not ctx.ended:
+            decider.decide(ctx, timed_out)
+        self._record(tx, ctx)

@@ -6,7 +6,6 @@ import dataclasses
 import functools
 import inspect
 import logging
-import socket
 import traceback
 from typing import Any, Callable, Optional
 
