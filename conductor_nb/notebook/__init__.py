@@ -12,6 +12,8 @@ below load their module on first use, so `import conductor_nb.notebook` imports 
     watch(id) / await wait_for(id)  follow an execution with a progress line (progress)
     cell_workers()                  the running cell workers, by task name (cells)
     stop_worker(name) / stop_workers()
+    panel(run)                      an execution live, with its buttons     (widgets)
+    launcher()                      pick a registered workflow, run it      (widgets)
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ _EXPORTS = {
     "wait_for": ("progress", "wait_for"),
     "activate": ("ipython", "activate"),
     "deactivate": ("ipython", "deactivate"),
+    "panel": ("widgets", "panel"),
+    "launcher": ("widgets", "launcher"),
+    "ExecutionPanel": ("widgets", "ExecutionPanel"),
+    "Launcher": ("widgets", "Launcher"),
 }
 
 __all__ = [*_EXPORTS, "cell_workers", "stop_worker", "stop_workers", "load_ipython_extension",
