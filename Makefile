@@ -14,8 +14,12 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(PY) examples/helloworld.py
 
+# The tutorial notebooks run under nbval in the same pytest run: every cell must run without error, and the cells
+# marked `# NBVAL_CHECK_OUTPUT` must print what the saved notebook shows, after notebooks/nbval_sanitize.cfg.
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+
 test: $(VENV)/.installed
-	$(PY) -m pytest tests -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
+	$(PY) -m pytest tests notebooks -q $(NBVAL); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
 clean:
 	rm -rf $(VENV) build *.egg-info
