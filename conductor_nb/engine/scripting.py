@@ -288,6 +288,9 @@ def _receive(stream) -> tuple | None:
 def serve(handler: str) -> None:
     """A worker's main loop (in the sandbox process): build the handler, say ready, answer requests until stdin
     closes. A handler maps a request to (reply, whether this worker may serve again)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C (or a kernel interrupt) is for the engine's process
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stray prints must not corrupt the replies
     module, factory = handler.split(":")

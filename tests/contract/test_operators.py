@@ -240,3 +240,15 @@ def test_a_bad_loop_condition_fails_the_loop_terminally(api):
     result = run(api, [loop("loop", [wt("n", "NOOP")], "this is not javascript(")])
     assert result.status == "FAILED"
     assert result.tasks[0].status == "FAILED_WITH_TERMINAL_ERROR"
+
+
+def test_for_each_task_iterates_over_every_item(api):
+    from conductor_nb import ConductorWorkflow, ForEachTask, SetVariableTask, StartWorkflowRequest
+
+    body = SetVariableTask("seen")
+    body.input_parameters.update({"last": "${each.output.loopItem}"})
+    flow = ConductorWorkflow(executor=None, name="for_each", version=1)
+    flow >> ForEachTask("each", [body], iterate_over="${workflow.input.items}")
+    run = api.execute_workflow(StartWorkflowRequest(name="for_each", workflow_def=flow.to_workflow_def(),
+                                                    input={"items": [1, 2, 3]}))
+    assert run.status == "COMPLETED" and run.variables == {"last": 3}

@@ -46,15 +46,16 @@ class DoWhile(TaskKind):
         if not self._iteration_complete(task, relevant):
             return False
         items = self.items(ctx, wt)
-        try:
-            go_on = self._condition(ctx, task) if wt.loop_condition else items is not None
-        except scripting.ScriptError as e:
-            complete(task, status=TaskStatus.FAILED_WITH_TERMINAL_ERROR.value,
-                     reason=f"Unable to evaluate condition {wt.loop_condition}, exception {e}")
-            task.end_time = ctx.now
-            return True
-        if items is not None and task.iteration >= len(items):
-            go_on = False
+        if items is not None:  # a list decides alone (the official SDK's ForEachTask also sends a condition)
+            go_on = task.iteration < len(items)
+        else:
+            try:
+                go_on = bool(wt.loop_condition) and self._condition(ctx, task)
+            except scripting.ScriptError as e:
+                complete(task, status=TaskStatus.FAILED_WITH_TERMINAL_ERROR.value,
+                         reason=f"Unable to evaluate condition {wt.loop_condition}, exception {e}")
+                task.end_time = ctx.now
+                return True
         if go_on:
             self._next_iteration(ctx, task, items)
         else:
