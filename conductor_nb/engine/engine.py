@@ -10,6 +10,7 @@ condition variables and are woken the moment their task is queued or their workf
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -688,7 +689,8 @@ class Engine(Operations, TimeoutChecks):
 
     def _start(self, tx: Transition, request: StartWorkflowRequest,
                parent: Optional[tuple[Workflow, Task]] = None) -> str:
-        definition = self._definition_for(request)
+        def_key, index = self._definition_for(request)
+        definition = index.definition
         if request.idempotency_key:
             existing = self._store.workflow_by_idempotency_key(definition.name, request.idempotency_key)
             if existing is not None:
@@ -712,28 +714,29 @@ class Engine(Operations, TimeoutChecks):
         )
         if parent is not None:
             wf.parent_workflow_id, wf.parent_workflow_task_id = parent[0].workflow_id, parent[1].task_id
-        def_key = self._remember_definition(definition)
-        state = WorkflowState(wf, self._indexes[def_key], def_key)
+        state = WorkflowState(wf, index, def_key)
         self._cache(state)
         self._decide(tx, state, [])
         return wf.workflow_id
 
-    def _definition_for(self, request: StartWorkflowRequest) -> WorkflowDef:
+    def _definition_for(self, request: StartWorkflowRequest) -> tuple[str, DefinitionIndex]:
+        """The key and index of the definition a start runs: inline, or registered (parsed once per content)."""
         if request.workflow_def is not None:
-            return validation.workflow_def(request.workflow_def, self._clock.now(), "workflowDef.")
-        data = self._store.get_workflow_def(request.name, request.version)
-        if data is None:
+            definition = validation.workflow_def(request.workflow_def, self._clock.now(), "workflowDef.")
+            return self._index_for(dumps(definition.to_dict()), definition)
+        text = self._store.workflow_def_text(request.name, request.version)
+        if text is None:
             raise NotFoundError(f"No such workflow found by name: {request.name}, version: {request.version}")
-        return WorkflowDef.from_dict(data)
+        return self._index_for(text)
 
-    def _remember_definition(self, definition: WorkflowDef) -> str:
-        """Store an execution's definition once by content; return its key."""
-        text = dumps(definition.to_dict())
+    def _index_for(self, text: str, definition: Optional[WorkflowDef] = None) -> tuple[str, DefinitionIndex]:
+        """Store an execution's definition once by content; its key, and its index (parsed once per content)."""
         def_key = hashlib.sha1(text.encode()).hexdigest()
         self._store.put_execution_def(def_key, text)
-        if def_key not in self._indexes:
-            self._indexes[def_key] = DefinitionIndex(definition)
-        return def_key
+        index = self._indexes.get(def_key)
+        if index is None:
+            index = self._indexes[def_key] = DefinitionIndex(definition or WorkflowDef.from_dict(json.loads(text)))
+        return def_key, index
 
     def _state(self, workflow_id: str) -> WorkflowState:
         """The workflow in memory, reloaded if another process has written it since."""
@@ -779,7 +782,8 @@ class Engine(Operations, TimeoutChecks):
     def _sync_execute_done(self, state: WorkflowState, targets: set[str]) -> bool:
         if WorkflowStatus(state.workflow.status).is_terminal:
             return True
-        if any(_ref_matches(t, ref) and t.status not in PENDING for t in state.workflow.tasks for ref in targets):
+        if targets and any(_ref_matches(t, ref) and t.status not in PENDING
+                           for t in state.workflow.tasks for ref in targets):
             return True
         return self._blocking_wait(state) is not None
 

@@ -24,6 +24,7 @@ from ..models import (
 )
 from . import decider, testing, validation
 from .state import PENDING, WorkflowState
+from .store import dumps
 from .tasks import kind_of
 
 if TYPE_CHECKING:
@@ -219,10 +220,10 @@ class Operations:
 
     def _rebind(self, state: WorkflowState, definition: WorkflowDef) -> WorkflowState:
         """The same execution on another definition (restart with the latest definitions)."""
-        def_key = self._remember_definition(definition)
+        def_key, index = self._index_for(dumps(definition.to_dict()), definition)
         state.workflow.workflow_definition = definition
         state.workflow.workflow_version = definition.version
-        rebound = WorkflowState(state.workflow, self._indexes[def_key], def_key, state.rev)
+        rebound = WorkflowState(state.workflow, index, def_key, state.rev)
         self._cache(rebound)
         return rebound
 

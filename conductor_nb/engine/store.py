@@ -110,6 +110,11 @@ class Store:
         self._db.execute("INSERT OR REPLACE INTO workflow_def VALUES (?, ?, ?)", (name, version, dumps(data)))
 
     def get_workflow_def(self, name: str, version: Optional[int]) -> Optional[dict]:
+        text = self.workflow_def_text(name, version)
+        return json.loads(text) if text is not None else None
+
+    def workflow_def_text(self, name: str, version: Optional[int]) -> Optional[str]:
+        """The stored JSON of a definition (the latest version when `version` is None)."""
         if version is None:
             row = self._db.execute(
                 "SELECT json FROM workflow_def WHERE name = ? ORDER BY version DESC LIMIT 1", (name,)
@@ -118,7 +123,7 @@ class Store:
             row = self._db.execute(
                 "SELECT json FROM workflow_def WHERE name = ? AND version = ?", (name, version)
             ).fetchone()
-        return json.loads(row[0]) if row else None
+        return row[0] if row else None
 
     def all_workflow_defs(self) -> list[dict]:
         rows = self._db.execute("SELECT json FROM workflow_def ORDER BY name, version")
