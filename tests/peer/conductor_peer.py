@@ -7,6 +7,9 @@ has no Maven or no JDK that runs a Conductor release, or when CONDUCTOR_PEER=0. 
 fails to fetch or boot is an error, reported with the end of its log.
 
 `reset(url)` empties the server between tests: every execution removed, every definition unregistered.
+
+CONDUCTOR_PEER_URL=http://127.0.0.1:PORT/api uses a server that is already running instead (its data is wiped);
+CONDUCTOR_PEER=0 turns the peer off.
 """
 
 from __future__ import annotations
@@ -37,24 +40,29 @@ class PeerUnavailable(Exception):
 
 
 class PeerServer:
-    def __init__(self, process: subprocess.Popen, port: int, workdir: Path, release: str):
+    def __init__(self, process: subprocess.Popen | None, port: int, workdir: Path | None, release: str,
+                 url: str | None = None):
         self.process = process
         self.port = port
         self.workdir = workdir
         self.release = release
-        self.url = f"http://127.0.0.1:{port}/api"
-        self.base = f"http://127.0.0.1:{port}"
+        self.url = url or f"http://127.0.0.1:{port}/api"
+        self.base = self.url.rsplit("/api", 1)[0]
 
     def log_tail(self, lines: int = 40) -> str:
+        if self.workdir is None:
+            return ""
         try:
             return "\n".join((self.workdir / "server.log").read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return self.process is None or self.process.poll() is None
 
     def stop(self) -> None:
+        if self.process is None:
+            return
         if self.alive():
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -104,6 +112,11 @@ def stop_shared() -> None:
 def _start(say) -> PeerServer:
     if os.environ.get("CONDUCTOR_PEER", "1").lower() in ("0", "off", "no", "false"):
         raise PeerUnavailable("the real Conductor peer is turned off (CONDUCTOR_PEER=0)")
+    if os.environ.get("CONDUCTOR_PEER_URL"):
+        # A Conductor server someone already runs (e.g. `conductor_server.sh start`). The tests empty it!
+        url = os.environ["CONDUCTOR_PEER_URL"].rstrip("/")
+        say(f"using the running Conductor at {url} (its data is wiped between tests)")
+        return PeerServer(None, 0, None, "external", url=url)
     if shutil.which("bash") is None:
         raise PeerUnavailable("no bash to run tests/peer/conductor_server.sh")
     check = subprocess.run(["bash", str(SCRIPT), "check"], capture_output=True, text=True, timeout=120)
@@ -194,16 +207,26 @@ TERMINAL = {"COMPLETED", "FAILED", "TERMINATED", "TIMED_OUT"}
 def reset(base_url: str, session: requests.Session | None = None) -> None:
     """Remove every execution and definition from the peer, so each test starts as on a fresh server."""
     http = session or requests.Session()
-    for _ in range(20):
+    ghosts: set[str] = set()  # in the search index, but the workflow is gone (nothing the API can remove)
+    for _ in range(50):
         found = http.get(f"{base_url}/workflow/search", params={"start": 0, "size": 1000, "freeText": "*"},
-                         timeout=30).json().get("results", [])
+                         timeout=60).json().get("results", [])
+        found = [summary for summary in found if summary["workflowId"] not in ghosts]
         if not found:
             break
-        for summary in found:
-            wf_id = summary["workflowId"]
-            if summary.get("status") not in TERMINAL:
-                http.delete(f"{base_url}/workflow/{wf_id}", params={"reason": "peer reset"}, timeout=30)
-            http.delete(f"{base_url}/workflow/{wf_id}/remove", params={"archiveWorkflow": "false"}, timeout=30)
+        ids = [summary["workflowId"] for summary in found]
+        ghosts.update(i for i in ids if http.get(f"{base_url}/workflow/{i}", params={"includeTasks": "false"},
+                                                 timeout=30).status_code == 404)
+        # One call terminates what still runs and removes all (without archiving), at most 1000 at a time.
+        answer = http.delete(f"{base_url}/workflow/bulk/terminate-remove", params={"archiveWorkflow": "false"},
+                             json=ids, timeout=120)
+        if not answer.ok:  # a server without the bulk endpoint: one at a time
+            for summary in found:
+                if summary.get("status") not in TERMINAL:
+                    http.delete(f"{base_url}/workflow/{summary['workflowId']}", params={"reason": "reset"},
+                                timeout=30)
+                http.delete(f"{base_url}/workflow/{summary['workflowId']}/remove",
+                            params={"archiveWorkflow": "false"}, timeout=30)
     for wf_def in http.get(f"{base_url}/metadata/workflow", timeout=30).json():
         http.delete(f"{base_url}/metadata/workflow/{wf_def['name']}/{wf_def.get('version', 1)}", timeout=30)
     for task_def in http.get(f"{base_url}/metadata/taskdefs", timeout=30).json():

@@ -12,30 +12,31 @@
 # dependency inside, as Conductor publishes it) is resolved by `mvn dependency:get` into the local repository
 # (~/.m2/repository, or $CONDUCTOR_PEER_M2), where later runs find it without touching the network.
 #
-# Environment: CONDUCTOR_PEER_VERSION (a release below, or any other to try), CONDUCTOR_PEER_JAVA (a java
-# binary), CONDUCTOR_PEER_M2 (the local repository), CONDUCTOR_PEER_BOOT_TIMEOUT (seconds, default 240),
+# Environment: CONDUCTOR_PEER_VERSION (a release below, or any other to try), CONDUCTOR_PEER_JAVA (the java
+# binary to use), CONDUCTOR_PEER_M2 (the local repository), CONDUCTOR_PEER_BOOT_TIMEOUT (seconds, default 240),
 # CONDUCTOR_PEER_FETCH_TIMEOUT (seconds, default 900).
 set -euo pipefail
 
 GROUP=org.conductoross
 ARTIFACT=conductor-server
 # Releases newest first, each with the Java it needs (its jar's Build-Jdk-Spec). 3.32.3 is compiled for
-# Java 21 (class files 65); 3.21.14 for Java 17. Both ship the SQLite persistence modules.
-RELEASES=("3.32.3:21" "3.21.14:17")
+# Java 21 (class files 65). 3.21.14, for Java 17, boots with SQLite too but has no POST /workflow/execute (the
+# SDK's execute and the examples need it), so it is no usable peer: without Java 21 the peer is skipped.
+RELEASES=("3.32.3:21")
 
 M2="${CONDUCTOR_PEER_M2:-$HOME/.m2/repository}"
 BOOT_TIMEOUT="${CONDUCTOR_PEER_BOOT_TIMEOUT:-240}"
 FETCH_TIMEOUT="${CONDUCTOR_PEER_FETCH_TIMEOUT:-900}"
 
 say() { echo "[conductor-peer] $*" >&2; }
-die() { say "$*"; exit "${2:-1}"; }
+die() { say "$1"; exit "${2:-1}"; }
 
 java_major() {  # the feature version of a java binary (17, 21, 25), or nothing
-    "$1" -version 2>&1 | sed -n 's/.*version "\([0-9][0-9]*\)[."].*/\1/p' | head -1
+    { "$1" -version 2>&1 || true; } | sed -n 's/.*version "\([0-9][0-9]*\)[."].*/\1/p' | head -1
 }
 
-candidate_javas() {
-    [ -n "${CONDUCTOR_PEER_JAVA:-}" ] && echo "$CONDUCTOR_PEER_JAVA"
+candidate_javas() {  # CONDUCTOR_PEER_JAVA alone when it is set
+    if [ -n "${CONDUCTOR_PEER_JAVA:-}" ]; then echo "$CONDUCTOR_PEER_JAVA"; return 0; fi
     [ -n "${JAVA_HOME:-}" ] && echo "$JAVA_HOME/bin/java"
     command -v java 2>/dev/null || true
     if command -v update-alternatives >/dev/null 2>&1; then update-alternatives --list java 2>/dev/null || true; fi
@@ -74,7 +75,8 @@ jar_path() { echo "$M2/${GROUP//.//}/$ARTIFACT/$1/$ARTIFACT-$1-boot.jar"; }
 
 check() {
     command -v mvn >/dev/null 2>&1 || die "no Maven (mvn) on PATH: cannot resolve Conductor from Maven Central" 3
-    choose || die "no JDK able to run a Conductor release (${RELEASES[*]}); looked at JAVA_HOME, PATH, /usr/lib/jvm" 3
+    local needs="${RELEASES[*]}"
+    choose || die "no JDK new enough for Conductor (release:Java ${needs}); looked at ${CONDUCTOR_PEER_JAVA:-JAVA_HOME, PATH, update-alternatives, /usr/lib/jvm}" 3
     JAR="$(jar_path "$VERSION")"
 }
 
