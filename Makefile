@@ -29,3 +29,9 @@ clean:
 .PHONY: bench
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks --size $(or $(SIZE),full)
+
+# The reliability guarantees at full scale (docs/reliability.md): 10,000 workflows over HTTP with and without a
+# SIGKILL of the server, 60 kills during commits, longer fuzzing. About 15 minutes; prints the figures at the end.
+.PHONY: soak
+soak: $(VENV)/.installed
+	CONDUCTOR_NB_SOAK=1 $(PY) -m pytest tests/reliability -q

@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 from ..errors import BadRequestError, ValidationError, bad_request
 from ..models import StartWorkflowRequest, TaskDef, TaskResult, TaskResultStatus, WorkflowDef, WorkflowTask
 from ..models.base import Model, camel
-from .definitions import DefinitionIndex, base_ref, children
+from .definitions import DefinitionIndex, base_ref
 from .tasks import REGISTRY
 
 TASK_DEF_DEFAULTS = {
@@ -305,9 +305,10 @@ def _forks_have_joins(definition: WorkflowDef, forks: list[tuple[WorkflowTask, s
     for wt, path in forks:
         following = index.next_task(wt.task_reference_name)
         if following is None or following.type != "JOIN":
-            after = "nothing" if following is None else f"'{following.task_reference_name}' ({following.type or 'SIMPLE'})"
+            after = "nothing" if following is None else \
+                f"'{following.task_reference_name}' ({following.type or 'SIMPLE'})"
             problems.append(ValidationError(
-                f"{path}.type", f"a {wt.type} must be followed by a JOIN in the same task list; it is followed by "
+                f"{path}.type", f"a {wt.type} must be followed by a JOIN; it is followed by "
                 f"{after}", wt.task_reference_name))
     return problems
 
