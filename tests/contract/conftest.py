@@ -74,8 +74,6 @@ PEER_DIFFERENCES: dict[str, str] = {
         "C10 Conductor 3.32.3 on SQLite needs ~45 s for it; its sync execute answers 500 after 30 s",
     "test_operators.py::test_do_while_over_items":
         "C11 Orkes-only: DO_WHILE over items; Conductor OSS requires a loopCondition and ignores items",
-    "test_operators.py::test_for_each_task_iterates_over_every_item":
-        "C11 Orkes-only: DO_WHILE over items (ForEachTask); Conductor OSS ignores items: one pass, no loopItem",
     "test_search_api.py::test_or_parentheses_correlation_and_free_text":
         "C12 conductor_nb extension: Conductor's SQLite index takes AND-joined terms only (OR is Elasticsearch's)",
     "test_search_api.py::test_a_malformed_query_is_a_bad_request_naming_the_problem":
