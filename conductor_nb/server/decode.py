@@ -14,6 +14,7 @@ from ..http.endpoints import Body, Param
 from ..http.wire import read
 from ..models import Model
 
+JAVA_LONG_MIN, JAVA_LONG_MAX = -2**63, 2**63 - 1
 TRUE = {"true", "1", "yes", "on"}
 FALSE = {"false", "0", "no", "off"}
 
@@ -26,6 +27,8 @@ def param(spec: Param, values: Optional[list[str]]) -> Any:
         return spec.default
     try:
         return _SCALARS[spec.type](values[0])
+    except OverflowError as e:
+        raise bad_request(spec.name, str(e), values[0]) from None
     except (TypeError, ValueError):
         raise bad_request(spec.name, f"must be {_NAMES[spec.type]}", values[0]) from None
 
@@ -47,6 +50,8 @@ def body(spec: Body, raw: bytes, content_type: str) -> Any:
     except ValueError as e:
         raise BadRequestError(f"JSON parse error: {e}",
                               validation_errors=[ValidationError("body", f"malformed JSON: {e}")]) from None
+    if value is None and spec.required:
+        raise bad_request("body", "required request body is missing")
     return read(spec.type, check(spec.type, value, ""))
 
 
@@ -83,6 +88,8 @@ def check(tp: Any, value: Any, path: str) -> Any:
         return value
     try:
         return coerce(value)
+    except OverflowError as e:
+        raise bad_request(path or "body", str(e), value) from None
     except (TypeError, ValueError):
         raise bad_request(path or "body", f"must be {_NAMES[tp]}", value) from None
 
@@ -113,13 +120,15 @@ def field_types(cls: type) -> dict[str, Any]:
 
 
 def _int(value: Any) -> int:
+    """An integer in Java's long range (what Conductor's parameters and fields hold)."""
     if isinstance(value, bool):
         raise TypeError
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError
-        return int(value)
-    return int(value)
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError
+    number = int(value)
+    if not JAVA_LONG_MIN <= number <= JAVA_LONG_MAX:
+        raise OverflowError(f"must be an integer from {JAVA_LONG_MIN} to {JAVA_LONG_MAX}")
+    return number
 
 
 def _float(value: Any) -> float:

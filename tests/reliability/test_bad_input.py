@@ -179,9 +179,6 @@ def test_an_unknown_task_type_is_refused_unless_a_task_definition_names_it():
     check(flow(task("t")))  # SIMPLE tasks need no task definition, as in Conductor
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Engine._put_workflow_defs does not pass task_def_exists to "
-                                       "validation.workflow_def, so a typo in a task type registers and runs as a "
-                                       "worker task nobody polls")
 def test_the_engine_refuses_an_unknown_task_type_at_registration(engine):
     assert paths(refusal(engine, flow(task("t", "MY_TYPO_TYPE")))) == ["tasks[0].type"]
     engine.register_task_defs([TaskDef(name="custom_worker")])

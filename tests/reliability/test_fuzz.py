@@ -4,8 +4,8 @@ requests (negative mode: wrong types, missing fields, bad formats), with a fixed
 and a bounded number of examples per operation.
 
 Every answer must come within the time limit (no hang), never be a 5xx, and every error must be Conductor's
-ErrorResponse. A failure that matches a known bug below is tolerated here and reproduced by its own strict xfail
-test, so that a fix is noticed; anything else fails the test with a list of what went wrong.
+ErrorResponse; anything else fails the test with a list of what went wrong. The bugs fuzzing found are each
+reproduced by a test of their own at the end.
 """
 
 from __future__ import annotations
@@ -33,18 +33,6 @@ OSS_SPEC = REFERENCE / "openapi" / "conductor-oss.json"
 EXAMPLES = 25 if SOAK else 3  # per operation and generation mode
 TIMEOUT_S = 20.0  # no hang: the longest legitimate wait is a 5 s long poll (or a 10 s sync execute)
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
-
-# Known bugs, each reproduced by a strict xfail test below: (method, path pattern, status, message pattern).
-KNOWN_BUGS = [
-    ("*", r".*", 500, r"Python int too large to convert to SQLite INTEGER"),  # test_integers_beyond_a_java_long...
-    ("POST", r"/api/workflow/[^/]+/correlated", 500, r"'NoneType' object is not iterable"),  # test_a_null_body...
-]
-
-
-def _known(method: str, path: str, status: int, message: str) -> bool:
-    return any((m == "*" or m == method) and re.fullmatch(p, path) and s == status and re.search(text, message)
-               for m, p, s, text in KNOWN_BUGS)
-
 
 @pytest.fixture
 def server(tmp_path):
@@ -83,7 +71,6 @@ def fuzz(server: ConductorServer, spec: dict, label: str) -> None:
               for m in ops}
     schema = schemathesis.openapi.from_dict(spec)
     failures: list[str] = []
-    tolerated: set[str] = set()
     slowest = (0.0, "")
     calls = operations = 0
     started = time.monotonic()
@@ -119,19 +106,15 @@ def fuzz(server: ConductorServer, spec: dict, label: str) -> None:
                     failures.append(f"{where} -> {response.status_code}: not an ErrorResponse ({shape}): "
                                     f"{response.text[:200]}")
                 if response.status_code >= 500:
-                    message = json.loads(response.content).get("message", "") if not shape else response.text
-                    if _known(case.method, case.formatted_path, response.status_code, message):
-                        tolerated.add(f"{operation.method.upper()} {operation.path}: {message[:80]}")
-                    else:
-                        failures.append(f"{where} (query {case.query}, body {str(case.body)[:200]}) -> "
-                                        f"{response.status_code}: {response.text[:300]}")
+                    failures.append(f"{where} (query {case.query}, body {str(case.body)[:200]}) -> "
+                                    f"{response.status_code}: {response.text[:300]}")
 
             try:
                 exchange()
             except Unsatisfiable:
                 pass  # nothing to make invalid (no parameters, or only free-form strings)
     figure(f"fuzz {label}: {operations} operations, {calls} requests in {time.monotonic() - started:.0f} s, "
-           f"slowest {slowest[0]:.2f} s ({slowest[1]}); known bugs hit: {len(tolerated)}")
+           f"slowest {slowest[0]:.2f} s ({slowest[1]})")
     assert operations > 30, "the spec's operations should match the routes"
     assert not failures, f"{len(failures)} bad answers:\n" + "\n".join(failures[:40])
 
@@ -146,10 +129,7 @@ def test_fuzzed_from_conductor_oss_openapi_document(server):
     fuzz(server, json.loads(OSS_SPEC.read_text()), "conductor-oss.json")
 
 
-# ------------------------------------------------------------------------------- the known bugs, one by one
-@pytest.mark.xfail(strict=True, reason="bug: integers beyond a Java long in path or query parameters (version, "
-                                       "startTime, count) reach SQLite and answer 500 'Python int too large to "
-                                       "convert to SQLite INTEGER'; Conductor answers 400")
+# ---------------------------------------------------------------------------------- the bugs fuzzing found
 def test_integers_beyond_a_java_long_are_bad_requests(server):
     huge = str(2**63)
     for method, path, params in [("GET", "/metadata/workflow/x", {"version": huge}),
@@ -161,8 +141,6 @@ def test_integers_beyond_a_java_long_are_bad_requests(server):
         assert answer.status_code == 400, (method, path, answer.text)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: POST /workflow/{name}/correlated with the JSON body `null` answers "
-                                       "500 'NoneType' object is not iterable instead of 400")
 def test_a_null_body_for_correlated_workflows_is_a_bad_request(server):
     answer = requests.post(f"{server.url}/workflow/x/correlated", data="null",
                            headers={"Content-Type": "application/json"})
