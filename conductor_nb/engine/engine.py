@@ -68,8 +68,13 @@ class Transition:
         self.changed: dict[str, dict[str, Task]] = {}
         self.removed: set[str] = set()
         self.queued: set[str] = set()
-        self.timers_set = False
+        self.earliest_timer: Optional[int] = None  # the earliest timer this transition set
         self.followups: deque[Callable[[], None]] = deque()
+        self.saved: dict[str, dict] = {}  # task id -> the JSON written for it
+
+    def copy(self, task: Task) -> Task:
+        """A copy of a task written by this transaction, for the caller to keep (read back from its JSON)."""
+        return Task.from_dict(self.saved[task.task_id])
 
     def mark(self, state: WorkflowState, tasks=()) -> None:
         wf_id = state.workflow.workflow_id
@@ -108,8 +113,16 @@ class Engine(Operations, TimeoutChecks):
         self._lock = threading.RLock()
         self._queue_ready: dict[str, threading.Condition] = {}
         self._workflow_moved = threading.Condition(self._lock)
+        self._sync_waiters = 0  # sync executes waiting (see _wake)
+        self._waiting_for_tasks: dict[str, int] = {}  # workflow id -> those of them waiting for a task to end
         self._indexes: dict[str, DefinitionIndex] = {}
         self._states: dict[str, WorkflowState] = {}
+        # What memory knows of the database, trusted while no other connection has committed (see _vouch):
+        self._epoch = 0  # a cached WorkflowState of an older epoch is checked against its row's rev
+        self._db_seen: Optional[tuple[int, int]] = None  # (data_version, rollbacks) at the last check
+        self._vouched_in: Optional[int] = None  # the store transaction already checked
+        self._armed: dict[str, int] = {}  # the timer table: key -> due
+        self._owner: dict[str, str] = {}  # pending task id -> its workflow id
         self._task_defs: dict[str, Optional[TaskDef]] = {}
         self._last_poll_record: dict[tuple[str, str], int] = {}
         self._polled_at: dict[str, int] = {}  # queue -> last poll, for choosing task domains
@@ -146,8 +159,9 @@ class Engine(Operations, TimeoutChecks):
         self._put_workflow_defs(workflow_defs, overwrite=True)
 
     def _put_workflow_defs(self, workflow_defs: list[WorkflowDef], overwrite: bool) -> None:
-        prepared = [validation.workflow_def(d, self._clock.now()) for d in workflow_defs]
         with self._lock, self._store.transaction():
+            exists = lambda name: self._task_def(name) is not None  # noqa: E731
+            prepared = [validation.workflow_def(d, self._clock.now(), task_def_exists=exists) for d in workflow_defs]
             for d in prepared:
                 if not overwrite and self._store.get_workflow_def(d.name, d.version) is not None:
                     raise ConflictError(f"Workflow with name: {d.name} and version: {d.version} already exists")
@@ -217,16 +231,26 @@ class Engine(Operations, TimeoutChecks):
         targets = {r.strip() for r in (wait_until_task_ref or "").split(",") if r.strip()}
         deadline = time.monotonic() + (wait_for_seconds if wait_for_seconds is not None else 10)
         with self._lock:
-            while True:
-                state = self._state(workflow_id)
-                if self._sync_execute_done(state, targets):
-                    timed_out = False
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._closed:
-                    timed_out = True
-                    break
-                self._workflow_moved.wait(remaining)
+            self._sync_waiters += 1
+            if targets:
+                self._waiting_for_tasks[workflow_id] = self._waiting_for_tasks.get(workflow_id, 0) + 1
+            try:
+                while True:
+                    state = self._state(workflow_id)
+                    if self._sync_execute_done(state, targets):
+                        timed_out = False
+                        break
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or self._closed:
+                        timed_out = True
+                        break
+                    self._workflow_moved.wait(remaining)
+            finally:
+                self._sync_waiters -= 1
+                if targets:
+                    self._waiting_for_tasks[workflow_id] -= 1
+                    if not self._waiting_for_tasks[workflow_id]:
+                        del self._waiting_for_tasks[workflow_id]
             return _workflow_run(state.workflow, request_id or str(uuid.uuid4()), timed_out)
 
     def get_workflow(self, workflow_id: str, include_tasks: bool = True) -> Workflow:
@@ -358,10 +382,11 @@ class Engine(Operations, TimeoutChecks):
         with self._lock:
             ready = self._queue_ready.setdefault(queue, threading.Condition(self._lock))
             while True:
-                tasks = self._transition(lambda tx: self._take(tx, queue, domain, worker_id, count))
+                tx = Transition()
+                tasks = self._transition(lambda tx: self._take(tx, queue, domain, worker_id, count), tx)
                 remaining = deadline - time.monotonic()
                 if tasks or remaining <= 0 or self._closed:
-                    return [Task.from_dict(t.to_dict()) for t in tasks]
+                    return [tx.copy(t) for t in tasks]
                 next_visible = self._store.next_visible_at(queue)
                 if next_visible is not None:
                     remaining = min(remaining, max(0.001, (next_visible - self._clock.now()) / 1000))
@@ -477,14 +502,20 @@ class Engine(Operations, TimeoutChecks):
         raise NotFoundError(f"No pending task {task_ref_name} found in workflow: {workflow_id}")
 
     def update_task_v2(self, result: TaskResult) -> Optional[Task]:
-        """Update a task, then hand the worker the next task of the same type and domain, if one is ready."""
-        self.update_task(result)
-        with self._lock:
+        """Update a task, then hand the worker the next task of the same type and domain, if one is ready: one
+        transaction for both."""
+        result = validation.task_result(result)
+
+        def update_and_take(tx: Transition) -> list[Task]:
+            self._update(tx, result)
             task = self._task(result.task_id)
             if task is None:
-                return None
-            tasks = self._poll(queue_name(task.task_type, task.domain), task.domain, result.worker_id, 1, 0)
-        return tasks[0] if tasks else None
+                return []
+            return self._take(tx, queue_name(task.task_type, task.domain), task.domain, result.worker_id, 1)
+
+        tx = Transition()
+        taken = self._transition(update_and_take, tx)
+        return tx.copy(taken[0]) if taken else None
 
     def update_task_by_ref_name_sync(self, workflow_id: str, task_ref_name: str, status: str, output: dict,
                                      worker_id: Optional[str] = None) -> Workflow:
@@ -528,10 +559,10 @@ class Engine(Operations, TimeoutChecks):
         return [TaskExecLog(log=log, task_id=task_id, created_time=created) for log, created in rows]
 
     # ------------------------------------------------------------------------------------ transitions (shell)
-    def _transition(self, work: Callable[[Transition], object]):
+    def _transition(self, work: Callable[[Transition], object], tx: Optional[Transition] = None):
         """Run `work` and everything it sets off as one SQLite transaction; then wake whoever waits on it."""
         with self._lock:
-            tx = Transition()
+            tx = tx or Transition()
             try:
                 with self._store.transaction():
                     result = work(tx)
@@ -562,14 +593,20 @@ class Engine(Operations, TimeoutChecks):
                 data,
             )
             for task in tx.changed.get(workflow_id, {}).values():
-                if task.task_id not in tx.removed:
-                    self._store.put_task(task.task_id, workflow_id, task.seq, task.reference_task_name,
-                                         task.task_type, task.status, task.to_dict())
-                    self._arm_task_timer(tx, task)
+                if task.task_id in tx.removed:
+                    self._owner.pop(task.task_id, None)
+                    continue
+                tx.saved[task.task_id] = data = task.to_dict()
+                self._store.put_task(task.task_id, workflow_id, task.seq, task.reference_task_name,
+                                     task.task_type, task.status, data)
+                if task.status in PENDING:
+                    self._owner[task.task_id] = workflow_id
+                else:
+                    self._owner.pop(task.task_id, None)
+                self._arm_task_timer(tx, task)
             running = wf.status == WorkflowStatus.RUNNING.value
             due = timeouts.workflow_deadline(wf, state.definition) if running else None
-            self._store.set_timer(f"workflow:{workflow_id}", workflow_id, due)
-            tx.timers_set |= due is not None
+            self._set_timer(tx, f"workflow:{workflow_id}", workflow_id, due)
             if WorkflowStatus(wf.status).is_terminal:
                 self._states.pop(workflow_id, None)
 
@@ -586,12 +623,18 @@ class Engine(Operations, TimeoutChecks):
             cv = self._queue_ready.get(queue)
             if cv is not None:
                 cv.notify_all()
-        if tx.dirty:
+        if self._sync_waiters and any(self._may_end_a_wait(tx, wf_id, state) for wf_id, state in tx.dirty.items()):
             self._workflow_moved.notify_all()
         if SYSTEM_QUEUE in tx.queued:
             self._system.ensure_started()
-        if tx.timers_set:
-            self._timers.poke()
+        if tx.earliest_timer is not None:
+            self._timers.poke(tx.earliest_timer)
+
+    def _may_end_a_wait(self, tx: Transition, workflow_id: str, state: WorkflowState) -> bool:
+        """Whether this change may be what a sync execute waits for (see _sync_execute_done): the workflow ended,
+        a task of a workflow someone waits on by reference changed, or a WAIT (maybe in a sub-workflow) moved."""
+        return (WorkflowStatus(state.workflow.status).is_terminal or workflow_id in self._waiting_for_tasks
+                or any(task.task_type == Wait.type_name for task in tx.changed.get(workflow_id, {}).values()))
 
     def _context(self, tx: Transition, state: WorkflowState) -> decider.Context:
         return decider.Context(state, self._clock.now(), _Services(self, tx))
@@ -609,6 +652,7 @@ class Engine(Operations, TimeoutChecks):
         for task in ctx.scheduled:
             if task.status not in PENDING or task.task_id in ctx.removed:
                 continue
+            self._owner[task.task_id] = state.workflow.workflow_id  # findable before the flush writes it
             kind = kind_of(task.workflow_task.type)
             if kind.polled_by_workers:
                 task.domain = self._domain_for(state.workflow.task_to_domain, task.task_type, ctx.now)
@@ -738,16 +782,46 @@ class Engine(Operations, TimeoutChecks):
             index = self._indexes[def_key] = DefinitionIndex(definition or WorkflowDef.from_dict(json.loads(text)))
         return def_key, index
 
+    def _vouch(self) -> None:
+        """Trust memory as far as the database agrees. If another connection has committed (or a transaction of
+        ours rolled back) since the last check, every cached workflow is checked against its row's rev again and
+        the timers are read anew. Checked once per transaction, and at every read outside one."""
+        if self._store.serial is not None and self._store.serial == self._vouched_in:
+            return
+        self._vouched_in = self._store.serial
+        seen = (self._store.data_version(), self._store.rollbacks)
+        if seen != self._db_seen:
+            self._db_seen = seen
+            self._epoch += 1
+            self._armed = self._store.timers()
+            self._owner.clear()
+
+    def _set_timer(self, tx: Transition, key: str, workflow_id: str, due: Optional[int]) -> None:
+        """Set (a time) or clear (None) a timer, writing only what changes."""
+        self._vouch()
+        if self._armed.get(key) == due:
+            return
+        if due is None:
+            del self._armed[key]
+        else:
+            self._armed[key] = due
+            tx.earliest_timer = due if tx.earliest_timer is None else min(due, tx.earliest_timer)
+        self._store.set_timer(key, workflow_id, due)
+
     def _state(self, workflow_id: str) -> WorkflowState:
         """The workflow in memory, reloaded if another process has written it since."""
         state = self._states.get(workflow_id)
         if state is not None and state.rev == 0:
             return state  # started in the transition under way, not written yet
+        self._vouch()
+        if state is not None and state.epoch == self._epoch:
+            return state
         rev = self._store.workflow_rev(workflow_id)
         if rev is None:
             self._states.pop(workflow_id, None)
             raise NotFoundError(f"Workflow with id: {workflow_id} not found.")
         if state is not None and state.rev == rev:
+            state.epoch = self._epoch
             return state
         def_key, rev, data = self._store.get_workflow(workflow_id)
         index = self._indexes.get(def_key)
@@ -758,6 +832,7 @@ class Engine(Operations, TimeoutChecks):
         wf.workflow_definition = index.definition
         wf.tasks = [Task.from_dict(t) for t in self._store.workflow_tasks(workflow_id)]
         state = WorkflowState(wf, index, def_key, rev)
+        state.epoch = self._epoch
         if not WorkflowStatus(wf.status).is_terminal:
             self._cache(state)
         return state
@@ -768,10 +843,15 @@ class Engine(Operations, TimeoutChecks):
         self._states[state.workflow.workflow_id] = state
 
     def _task(self, task_id: str) -> Optional[Task]:
-        workflow_id = self._store.workflow_id_of_task(task_id)
+        self._vouch()
+        workflow_id = self._owner.get(task_id) or self._store.workflow_id_of_task(task_id)
         if workflow_id is None:
             return None
-        return self._state(workflow_id).by_id.get(task_id)
+        try:
+            return self._state(workflow_id).by_id.get(task_id)
+        except NotFoundError:  # removed since it was scheduled
+            self._owner.pop(task_id, None)
+            return None
 
     def _task_def(self, name: str) -> Optional[TaskDef]:
         if name not in self._task_defs:

@@ -21,6 +21,7 @@ class WorkflowState:
         self.index = index
         self.def_key = def_key
         self.rev = rev
+        self.epoch = 0  # the engine's view of the database this state was last checked against (Engine._vouch)
         self.by_id: dict[str, Task] = {}
         self.latest: dict[str, Task] = {}
         self.latest_base: dict[str, Task] = {}

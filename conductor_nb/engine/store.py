@@ -69,6 +69,9 @@ class Store:
         self._migrate()
         self._tx_depth = 0
         self._tx_lock = threading.RLock()
+        self.serial: Optional[int] = None  # the transaction under way (a new number for each), None outside one
+        self._serials = 0
+        self.rollbacks = 0
 
     def _migrate(self) -> None:
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
@@ -92,15 +95,23 @@ class Store:
                 return
             self._db.execute("BEGIN IMMEDIATE")
             self._tx_depth = 1
+            self._serials += 1
+            self.serial = self._serials
             try:
                 yield
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self.rollbacks += 1
                 raise
             else:
                 self._db.execute("COMMIT")
             finally:
                 self._tx_depth = 0
+                self.serial = None
+
+    def data_version(self) -> int:
+        """Changes when another connection (another process, or another Engine on the file) commits."""
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
 
     def close(self) -> None:
         self._db.close()
@@ -285,6 +296,10 @@ class Store:
             self._db.execute("DELETE FROM timer WHERE key = ?", (key,))
         else:
             self._db.execute("INSERT OR REPLACE INTO timer VALUES (?, ?, ?)", (key, workflow_id, due))
+
+    def timers(self) -> dict[str, int]:
+        """Every timer: key -> due."""
+        return dict(self._db.execute("SELECT key, due FROM timer"))
 
     def due_timers(self, now: int, limit: int = 500) -> list[tuple[str, str]]:
         """(key, workflow id) of the timers due at `now`, earliest first."""

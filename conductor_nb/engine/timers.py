@@ -30,9 +30,13 @@ class TimerThread:
         self._thread: threading.Thread | None = None
         self._stopped = False
         self._poked = False  # a poke arrived while the thread was busy: look again before sleeping
+        self._wake_at: Optional[int] = None  # while the thread sleeps: when it looks again (clock ms)
 
-    def poke(self) -> None:
+    def poke(self, due: Optional[int] = None) -> None:
+        """Look at the timers now; with `due`, only if a timer due then would otherwise be noticed late."""
         with self._cv:
+            if due is not None and self._wake_at is not None and due >= self._wake_at:
+                return
             if self._thread is None and not self._stopped:
                 self._thread = threading.Thread(target=self._run, name="conductor-timers", daemon=True)
                 self._thread.start()
@@ -59,7 +63,10 @@ class TimerThread:
                 if self._stopped:
                     return
                 if not self._poked:
-                    self._cv.wait(MAX_SLEEP_S if wait_ms is None else min(MAX_SLEEP_S, max(0.001, wait_ms / 1000)))
+                    sleep_s = MAX_SLEEP_S if wait_ms is None else min(MAX_SLEEP_S, max(0.001, wait_ms / 1000))
+                    self._wake_at = self._engine._clock.now() + int(sleep_s * 1000)
+                    self._cv.wait(sleep_s)
+                    self._wake_at = None
                 if self._stopped:
                     return
 
@@ -74,8 +81,7 @@ class TimeoutChecks:
         due = None
         if task.status in PENDING:
             due = timeouts.task_deadline(task, decider.effective_task_def(task.workflow_task, self._task_def))
-        self._store.set_timer(f"task:{task.task_id}", task.workflow_instance_id, due)
-        tx.timers_set |= due is not None
+        self._set_timer(tx, f"task:{task.task_id}", task.workflow_instance_id, due)
 
     def _fire_due_timers(self) -> Optional[int]:
         """For the timer thread: check every workflow whose timer came due; return ms until the next timer."""
@@ -90,7 +96,7 @@ class TimeoutChecks:
 
     def _expire(self, tx: Transition, due: list[tuple[str, str]]) -> None:
         for key, workflow_id in due:
-            self._store.set_timer(key, workflow_id, None)
+            self._set_timer(tx, key, workflow_id, None)
         for workflow_id in dict.fromkeys(workflow_id for _, workflow_id in due):
             try:
                 state = self._state(workflow_id)

@@ -27,6 +27,9 @@ def json_name(name: str) -> dict:
     return {"json": name}
 
 
+_MISSING = object()
+
+
 def _identity(value: Any) -> Any:
     return value
 
@@ -54,8 +57,18 @@ def _reader(tp: Any) -> Callable[[Any], Any]:
     return _identity
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _write(value: Any) -> Any:
-    """Python -> JSON-ready value: models to dicts, enums to their values, containers recursively."""
+    """Python -> JSON-ready value: models to dicts, enums to their values, containers copied recursively."""
+    kind = value.__class__
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {k: v if v.__class__ in _PLAIN else _write(v) for k, v in value.items()}
+    if kind is list:
+        return [v if v.__class__ in _PLAIN else _write(v) for v in value]
     if isinstance(value, Model):
         return value.to_dict()
     if isinstance(value, enum.Enum):
@@ -83,32 +96,14 @@ class Model:
             return data
         if not isinstance(data, dict):
             raise TypeError(f"{cls.__name__}.from_dict expects a dict, got {type(data).__name__}")
-        kwargs: dict[str, Any] = {}
-        extra: dict[str, Any] = {}
-        readers = cls.__dict__.get("_readers") or _bind_readers(cls)
-        for key, value in data.items():
-            entry = readers.get(key)
-            if entry is None:
-                extra[key] = value
-            else:
-                attr, read = entry
-                kwargs[attr] = read(value) if value is not None else None
-        obj = cls(**kwargs)
-        if extra:
-            obj.extra = extra
-        return obj
+        codec = cls.__dict__.get("_codec") or _compile(cls)
+        return codec.read(cls, data)
 
     def to_dict(self) -> dict:
         """Conductor's JSON for this model: camelCase keys, null fields omitted, unknown fields restored."""
-        out: dict[str, Any] = {}
-        for attr, name in self._fields_json:
-            value = getattr(self, attr)
-            if value is not None:
-                out[name] = _write(value)
-        if self.extra:
-            for key, value in self.extra.items():
-                out.setdefault(key, value)
-        return out
+        cls = type(self)
+        codec = cls.__dict__.get("_codec") or _compile(cls)
+        return codec.write(self)
 
 
 def model(cls: type) -> type:
@@ -120,12 +115,66 @@ def model(cls: type) -> type:
     return cls
 
 
-def _bind_readers(cls: type) -> dict:
-    """Build (once, on first use, when forward references resolve) the JSON name -> (attribute, reader) table."""
+class _Codec:
+    """A model class's `read(cls, data)` and `write(obj)`, generated as straight-line code: models are read and
+    written on every state change, and a loop over the fields with getattr costs several times as much."""
+
+    def __init__(self, read: Callable[[type, dict], Any], write: Callable[[Any], dict]):
+        self.read = read
+        self.write = write
+
+
+_SCALAR_HINTS = (str, int, float, bool)
+
+
+def _compile(cls: type) -> _Codec:
+    """Generate (once, on first use, when forward references resolve) the class's reader and writer."""
     hints = typing.get_type_hints(cls)
-    names = dict(cls._fields_json)
-    cls._readers = {names[attr]: (attr, _reader(hints.get(attr, Any))) for attr in names}
-    return cls._readers
+    fields = dataclasses.fields(cls)
+    env: dict[str, Any] = {"_write": _write, "_PLAIN": _PLAIN, "_MISSING": _MISSING, "_new": object.__new__,
+                           "_DEFAULTS": {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}}
+    # Read without __init__ (its 50 keyword arguments cost more than the rest): the defaults, then the data.
+    read_lines = ["def read(cls, data):", "    get = data.get", "    obj = _new(cls)", "    kw = obj.__dict__",
+                  "    kw.update(_DEFAULTS)"]
+    for i, f in enumerate(fields):
+        if f.default is dataclasses.MISSING:
+            if f.default_factory is dataclasses.MISSING:
+                raise TypeError(f"{cls.__name__}.{f.name}: a model's fields need defaults")
+            env[f"_f{i}"] = f.default_factory
+            read_lines.append(f"    kw[{f.name!r}] = _f{i}()")
+    write_lines = ["def write(self):", "    out = {}"]
+    for i, (attr, name) in enumerate(cls._fields_json):
+        reader = _reader(hints.get(attr, Any))
+        read_lines.append(f"    v = get({name!r}, _MISSING)")
+        if reader is _identity:
+            read_lines.append(f"    if v is not _MISSING: kw[{attr!r}] = v")
+        else:
+            env[f"_r{i}"] = reader
+            read_lines.append(f"    if v is not _MISSING: kw[{attr!r}] = None if v is None else _r{i}(v)")
+        write_lines.append(f"    v = self.{attr}")
+        if unwrap_optional(hints.get(attr, Any)) in _SCALAR_HINTS:
+            write_lines.append(f"    if v is not None: out[{name!r}] = v if v.__class__ in _PLAIN else _write(v)")
+        else:
+            write_lines.append(f"    if v is not None: out[{name!r}] = _write(v)")
+    env["_KNOWN"] = frozenset(name for _, name in cls._fields_json)
+    read_lines += ["    if not _KNOWN.issuperset(data):",
+                   "        kw['extra'] = {k: v for k, v in data.items() if k not in _KNOWN}",
+                   *(["    obj.__post_init__()"] if hasattr(cls, "__post_init__") else []),
+                   "    return obj"]
+    write_lines += ["    if self.extra:",
+                    "        for key, value in self.extra.items(): out.setdefault(key, value)",
+                    "    return out"]
+    exec("\n".join(read_lines) + "\n\n" + "\n".join(write_lines), env)  # noqa: S102 (our own field names)
+    cls._codec = _Codec(env["read"], env["write"])
+    return cls._codec
+
+
+def unwrap_optional(tp: Any) -> Any:
+    """Optional[X] -> X; anything else as it is."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        return inner[0] if len(inner) == 1 else tp
+    return tp
 
 
 def extra_field() -> Any:
