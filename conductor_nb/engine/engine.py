@@ -54,6 +54,7 @@ DOMAIN_POLL_WINDOW_MS = 10_000  # a domain counts as served when one of its work
 LIMIT_RETRY_MS = 100  # a task held back by a concurrency or rate limit is offered again this much later
 POLL_RECORD_INTERVAL_MS = 1000
 MAX_CACHED_WORKFLOWS = 10_000
+MAX_CACHED_FINISHED = 256  # a sync execute, a notebook or a worker reads a workflow just as it ends
 
 
 def queue_name(task_type: str, domain: Optional[str]) -> str:
@@ -116,13 +117,15 @@ class Engine(Operations, TimeoutChecks):
         self._sync_waiters = 0  # sync executes waiting (see _wake)
         self._waiting_for_tasks: dict[str, int] = {}  # workflow id -> those of them waiting for a task to end
         self._indexes: dict[str, DefinitionIndex] = {}
-        self._states: dict[str, WorkflowState] = {}
+        self._states: dict[str, WorkflowState] = {}  # unfinished workflows, up to MAX_CACHED_WORKFLOWS
+        self._finished: dict[str, WorkflowState] = {}  # the latest to end, up to MAX_CACHED_FINISHED
         # What memory knows of the database, trusted while no other connection has committed (see _vouch):
         self._epoch = 0  # a cached WorkflowState of an older epoch is checked against its row's rev
         self._db_seen: Optional[tuple[int, int]] = None  # (data_version, rollbacks) at the last check
         self._vouched_in: Optional[int] = None  # the store transaction already checked
         self._armed: dict[str, int] = {}  # the timer table: key -> due
         self._owner: dict[str, str] = {}  # pending task id -> its workflow id
+        self._started: dict[tuple, tuple[str, DefinitionIndex]] = {}  # (name, version) -> what a start runs
         self._task_defs: dict[str, Optional[TaskDef]] = {}
         self._last_poll_record: dict[tuple[str, str], int] = {}
         self._polled_at: dict[str, int] = {}  # queue -> last poll, for choosing task domains
@@ -162,6 +165,7 @@ class Engine(Operations, TimeoutChecks):
         with self._lock, self._store.transaction():
             exists = lambda name: self._task_def(name) is not None  # noqa: E731
             prepared = [validation.workflow_def(d, self._clock.now(), task_def_exists=exists) for d in workflow_defs]
+            self._started.clear()
             for d in prepared:
                 if not overwrite and self._store.get_workflow_def(d.name, d.version) is not None:
                     raise ConflictError(f"Workflow with name: {d.name} and version: {d.version} already exists")
@@ -180,6 +184,7 @@ class Engine(Operations, TimeoutChecks):
 
     def unregister_workflow_def(self, name: str, version: int) -> None:
         with self._lock, self._store.transaction():
+            self._started.clear()
             if not self._store.delete_workflow_def(name, version):
                 raise NotFoundError(f"No such workflow found by name: {name}, version: {version}")
 
@@ -338,7 +343,7 @@ class Engine(Operations, TimeoutChecks):
         with self._lock, self._store.transaction():
             if not self._store.delete_workflow(workflow_id):
                 raise NotFoundError(f"Workflow with id: {workflow_id} not found.")
-            self._states.pop(workflow_id, None)
+            self._forget(workflow_id)
 
     def search_workflows(self, start: int = 0, size: int = 100, sort: Optional[str] = None, free_text: str = "*",
                          query: Optional[str] = None) -> SearchResult:
@@ -571,7 +576,7 @@ class Engine(Operations, TimeoutChecks):
                     self._flush(tx)
             except BaseException:
                 for workflow_id in tx.dirty:  # memory may be ahead of the rolled-back database
-                    self._states.pop(workflow_id, None)
+                    self._forget(workflow_id)
                 raise
             self._wake(tx)
             return result
@@ -607,8 +612,7 @@ class Engine(Operations, TimeoutChecks):
             running = wf.status == WorkflowStatus.RUNNING.value
             due = timeouts.workflow_deadline(wf, state.definition) if running else None
             self._set_timer(tx, f"workflow:{workflow_id}", workflow_id, due)
-            if WorkflowStatus(wf.status).is_terminal:
-                self._states.pop(workflow_id, None)
+            self._cache(state)
 
     def _clock_moved(self) -> None:
         """A fake clock jumped: wake every poller and waiter, and the timers."""
@@ -768,10 +772,14 @@ class Engine(Operations, TimeoutChecks):
         if request.workflow_def is not None:
             definition = validation.workflow_def(request.workflow_def, self._clock.now(), "workflowDef.")
             return self._index_for(dumps(definition.to_dict()), definition)
-        text = self._store.workflow_def_text(request.name, request.version)
-        if text is None:
-            raise NotFoundError(f"No such workflow found by name: {request.name}, version: {request.version}")
-        return self._index_for(text)
+        self._vouch()
+        started = self._started.get((request.name, request.version))
+        if started is None:
+            text = self._store.workflow_def_text(request.name, request.version)
+            if text is None:
+                raise NotFoundError(f"No such workflow found by name: {request.name}, version: {request.version}")
+            started = self._started[(request.name, request.version)] = self._index_for(text)
+        return started
 
     def _index_for(self, text: str, definition: Optional[WorkflowDef] = None) -> tuple[str, DefinitionIndex]:
         """Store an execution's definition once by content; its key, and its index (parsed once per content)."""
@@ -795,6 +803,8 @@ class Engine(Operations, TimeoutChecks):
             self._epoch += 1
             self._armed = self._store.timers()
             self._owner.clear()
+            self._started.clear()
+            self._task_defs.clear()
 
     def _set_timer(self, tx: Transition, key: str, workflow_id: str, due: Optional[int]) -> None:
         """Set (a time) or clear (None) a timer, writing only what changes."""
@@ -810,7 +820,7 @@ class Engine(Operations, TimeoutChecks):
 
     def _state(self, workflow_id: str) -> WorkflowState:
         """The workflow in memory, reloaded if another process has written it since."""
-        state = self._states.get(workflow_id)
+        state = self._states.get(workflow_id) or self._finished.get(workflow_id)
         if state is not None and state.rev == 0:
             return state  # started in the transition under way, not written yet
         self._vouch()
@@ -818,7 +828,7 @@ class Engine(Operations, TimeoutChecks):
             return state
         rev = self._store.workflow_rev(workflow_id)
         if rev is None:
-            self._states.pop(workflow_id, None)
+            self._forget(workflow_id)
             raise NotFoundError(f"Workflow with id: {workflow_id} not found.")
         if state is not None and state.rev == rev:
             state.epoch = self._epoch
@@ -833,14 +843,22 @@ class Engine(Operations, TimeoutChecks):
         wf.tasks = [Task.from_dict(t) for t in self._store.workflow_tasks(workflow_id)]
         state = WorkflowState(wf, index, def_key, rev)
         state.epoch = self._epoch
-        if not WorkflowStatus(wf.status).is_terminal:
-            self._cache(state)
+        self._cache(state)
         return state
 
     def _cache(self, state: WorkflowState) -> None:
-        if len(self._states) >= MAX_CACHED_WORKFLOWS:
-            self._states.pop(next(iter(self._states)))
-        self._states[state.workflow.workflow_id] = state
+        """Keep the state in memory, with the unfinished workflows or the recently finished ones."""
+        workflow_id = state.workflow.workflow_id
+        finished = WorkflowStatus(state.workflow.status).is_terminal
+        keep, other = (self._finished, self._states) if finished else (self._states, self._finished)
+        other.pop(workflow_id, None)
+        if workflow_id not in keep and len(keep) >= (MAX_CACHED_FINISHED if finished else MAX_CACHED_WORKFLOWS):
+            keep.pop(next(iter(keep)))
+        keep[workflow_id] = state
+
+    def _forget(self, workflow_id: str) -> None:
+        self._states.pop(workflow_id, None)
+        self._finished.pop(workflow_id, None)
 
     def _task(self, task_id: str) -> Optional[Task]:
         self._vouch()
