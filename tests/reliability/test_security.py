@@ -179,13 +179,20 @@ def test_jq_programs_cannot_read_the_environment_or_files_by_path(engine, monkey
         assert SECRET not in json.dumps(result), program
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a jq program reads any .json or .jq file on the machine through an "
-                                       "import's search path: `import \"name\" as $s {search: \"/dir\"}; $s` "
-                                       "returns /dir/name.json")
 def test_jq_programs_cannot_import_files_through_a_search_path(engine, tmp_path):
     (tmp_path / "secret.json").write_text(json.dumps({"secret": SECRET}))
-    result, _ = jq(engine, f'import "secret" as $s {{search: "{tmp_path}"}}; $s')
+    (tmp_path / "secret.jq").write_text(f'def secret: "{SECRET}";')
+    result, reason = jq(engine, f'import "secret" as $s {{search: "{tmp_path}"}}; $s')
     assert SECRET not in json.dumps(result)
+    assert "jq program refused: `import` is not allowed" in reason
+    for program in (f'import "secret" as $s {{search: "{tmp_path}"}}; $s::s',
+                    f'include "secret" {{search: "{tmp_path}"}}; secret',
+                    f'import "secret" as s {{search: ["{tmp_path}"]}}; s::secret',
+                    f'# a comment\nmodule {{a: 1}};\nimport "secret" as $s {{search: "{tmp_path}"}}; $s',
+                    '"secret" | modulemeta', "get_search_list", '"\\(import "secret" as $s; $s)"'):
+        result, reason = jq(engine, program)
+        assert SECRET not in json.dumps(result), program
+        assert reason and "jq program refused" in reason, (program, reason)
 
 
 # ---------------------------------------------------------------------------------------------------- logs

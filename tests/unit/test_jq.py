@@ -4,10 +4,13 @@ JsonJqTransform outputs `result` (the first result, null when there is none) and
 an integral number as a long.
 """
 
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from conductor_nb.engine import jq as jq_module
 from conductor_nb.engine.jq import JqError, transform
 
 DOCUMENT = {
@@ -67,13 +70,80 @@ def test_a_runaway_program_is_stopped_and_the_next_one_runs(query):
 def test_the_environment_is_not_visible(monkeypatch):
     monkeypatch.setenv("CONDUCTOR_NB_TEST_SECRET", "s3cret")
     assert transform("$ENV.CONDUCTOR_NB_TEST_SECRET, env.CONDUCTOR_NB_TEST_SECRET", {}) == (None, [None, None])
+    assert transform("$ENV, env", {}) == ({}, [{}, {}])
 
 
-def test_modules_cannot_read_files(tmp_path, monkeypatch):
+REFUSED = [
+    ('import "secret" as $s; $s', "import"),
+    ('import "secret" as $s {search: "/tmp"}; $s', "import"),
+    ('import "secret" as s {search: ["/tmp"]}; s::f', "import"),
+    ('include "secret"; .', "include"),
+    ('module {a: 1};\ninclude "secret" {search: "/tmp"}; .', "include"),
+    ('# a comment\r include "secret"; .', "include"),  # jq runs a comment on past a lone CR: refused anyway
+    ('"\\(import "secret" as $s; $s)"', "import"),
+    ('"secret" | modulemeta', "modulemeta"),
+    ("get_search_list", "get_search_list"),
+    ("[get_prog_origin, get_jq_origin]", "get_prog_origin"),
+    ('{a: "secret" | modulemeta}', "modulemeta"),
+    ('{a: "secret" | # ,\n modulemeta}', "modulemeta"),  # the comma of a comment does not make a key
+    ("1.import", "import"),
+    ("..include", "include"),
+]
+
+
+@pytest.mark.parametrize("query, word", REFUSED)
+def test_programs_that_could_load_modules_or_read_files_are_refused(query, word):
+    with pytest.raises(JqError, match=f"^jq program refused: `{word}` is not allowed "
+                                      r"\(jq programs cannot load modules or read files\)$"):
+        transform(query, {})
+
+
+LOOK_ALIKES = [
+    ('"please include the import"', "please include the import"),
+    (".import", "i"),
+    ('{include: .include} | .include', 1),
+    ("{import, include} | keys", ["import", "include"]),
+    ("{a: 1, # a comment\n include} | .include", 1),
+    ('. as {$import} | $import', "i"),
+    ('"\\(.import) # include"', "i # include"),
+    ("# import \"x\" as $x;\n.include", 1),
+    ('@text "import"', "import"),
+]
+
+
+@pytest.mark.parametrize("query, result", LOOK_ALIKES)
+def test_the_words_in_strings_fields_keys_variables_and_comments_are_fine(query, result):
+    assert transform(query, {"import": "i", "include": 1})[0] == result
+
+
+def test_the_sandbox_cannot_open_files_even_if_a_program_got_through(tmp_path):
+    """The second layer: under Landlock, libjq cannot open the file an import names (the refusal is bypassed here)."""
     (tmp_path / "secret.json").write_text('{"secret": 1}')
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(JqError, match="module not found"):
-        transform('import "secret" as $s; $s', {})
+    program = f'import "secret" as $s {{search: "{tmp_path}"}}; $s'
+    kind, payload = jq_module._JQ.call((program, "{}", jq_module.MEMORY_LIMIT), 5)
+    if kind == "R" and not _landlock():
+        pytest.skip("no Landlock on this kernel: only the refusal protects files")
+    assert (kind, "secret" in payload) == ("E", True) and "Permission denied" in payload
+
+
+def _landlock() -> bool:
+    code = "import sys; from conductor_nb.engine.scripting import forbid_file_access; print(forbid_file_access())"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "True"
+
+
+def test_a_program_is_held_to_its_memory_limit_and_the_next_one_runs():
+    with pytest.raises(JqError, match=r"^jq program exceeded its memory limit of 16 MB"):
+        transform('reduce range(30) as $i ("x"; . + .) | length', {}, memory_limit=16 * 2**20)
+    with pytest.raises(JqError, match=r"^jq program exceeded its memory limit of 16 MB"):
+        transform("[range(1e8)] | length", {}, memory_limit=16 * 2**20)
+    assert transform('reduce range(20) as $i ("x"; . + .) | length', {}, memory_limit=16 * 2**20) == (2**20, [2**20])
+
+
+def test_the_memory_limit_leaves_room_for_the_input():
+    document = {"items": [{"name": f"item{i}", "n": i, "tags": ["a", "b"]} for i in range(50_000)]}  # 2.5 MB
+    first, _ = transform(".items | map(.n) | add", document, memory_limit=8 * 2**20)
+    assert first == sum(range(50_000))
+    assert transform(".", document, memory_limit=8 * 2**20)[0] == document
 
 
 def test_threads_transform_concurrently():

@@ -4,10 +4,14 @@ Expected conversions follow ScriptEvaluator.getObject: null/undefined → null, 
 or Long when it fits (so 3.0 is 3) else a Double, arrays → List, Map entries or member keys → Map.
 """
 
+import os
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from conductor_nb.engine import scripting
 from conductor_nb.engine.scripting import ScriptError, ScriptTimeout, evaluate, evaluate_lambda, truthy
 
 MB = 2**20
@@ -143,6 +147,50 @@ def test_threads_evaluate_concurrently_while_one_runs_away():
         results = list(pool.map(lambda n: evaluate("$.n * 2", {"n": n}), range(100)))
         stuck.result()
     assert results == [n * 2 for n in range(100)]
+
+
+def test_workers_are_reused_and_only_size_are_kept():
+    pool = scripting._JAVASCRIPT
+    evaluate("1", {})
+    with ThreadPoolExecutor(8) as threads:
+        assert list(threads.map(lambda n: evaluate("$.n", {"n": n}), range(200))) == list(range(200))
+    pids = {worker.process.pid for worker in pool._live}
+    assert 1 <= len(pids) <= pool._size
+    for n in range(20):
+        evaluate("$.n", {"n": n})
+    assert {worker.process.pid for worker in pool._live} <= pids  # no worker started for quick scripts
+
+
+def test_runaway_scripts_filling_the_pool_hold_up_others_well_under_a_second():
+    size = scripting._JAVASCRIPT._size
+    evaluate("1", {})
+    runaways = [threading.Thread(target=lambda: pytest.raises(ScriptTimeout, evaluate, "while (true) {}", {},
+                                                              timeout=2.5)) for _ in range(size + 1)]
+    for runaway in runaways:
+        runaway.start()
+    time.sleep(0.05)
+    waits = []
+    while any(runaway.is_alive() for runaway in runaways):
+        began = time.monotonic()
+        assert evaluate("$.n + 1", {"n": 1}) == 2
+        waits.append(time.monotonic() - began)
+    for runaway in runaways:
+        runaway.join()
+    assert len(waits) > 10 and max(waits) < 1.0, max(waits)
+    assert len(scripting._JAVASCRIPT._live) <= size  # the runaways' workers were closed
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the lifeline is a pipe")
+def test_a_sandbox_dies_with_its_lifeline_even_while_a_script_spins():
+    worker = scripting._Worker(f"{scripting.__name__}:_javascript", os.getcwd())
+    try:
+        scripting._send(worker.process.stdin, ("while (true) {}", "{}", scripting.MEMORY_LIMIT))
+        time.sleep(0.3)
+        assert worker.process.poll() is None
+        worker.let_go()  # as when the engine's process ends, however it ends
+        assert worker.process.wait(5) == -9
+    finally:
+        worker.close()
 
 
 TRUTHY = [
