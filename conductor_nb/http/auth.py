@@ -11,17 +11,16 @@ import threading
 import time
 from typing import Callable, Optional
 
-import requests
-
 from ..config import AuthenticationSettings
 from ..errors import AuthError
 from .errors import error_body, error_from
+from .response import Response
 
 HEADER = "X-Authorization"
 TOKEN_REJECTIONS = {"EXPIRED_TOKEN", "INVALID_TOKEN"}
 
 # Sends POST /token with the given JSON body, unauthenticated, and returns the raw response.
-TokenRequest = Callable[[dict], requests.Response]
+TokenRequest = Callable[[dict], Response]
 
 
 class TokenAuth:
@@ -48,7 +47,7 @@ class TokenAuth:
                 self._fetch()
             return {HEADER: self._token} if self._token else {}
 
-    def rejected(self, response: requests.Response) -> bool:
+    def rejected(self, response: Response) -> bool:
         """True if the server refused the call because of the token (so a new one may fix it)."""
         return (self._settings is not None and response.status_code in (401, 403)
                 and error_body(response).get("error") in TOKEN_REJECTIONS)

@@ -6,8 +6,6 @@ import typing
 from typing import Any, Optional
 from urllib.parse import quote
 
-import requests
-
 from ..config import AuthenticationSettings
 from ..errors import ConductorError
 from ..models import (
@@ -28,6 +26,7 @@ from ..models import (
     WorkflowTestRequest,
 )
 from .endpoints import BY_OP, Endpoint, Reply
+from .response import Response
 from .transport import Transport
 from .wire import read
 
@@ -267,7 +266,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _result(endpoint: Endpoint, response: requests.Response) -> Any:
+def _result(endpoint: Endpoint, response: Response) -> Any:
     if endpoint.returns is None:
         return None
     if endpoint.reply is Reply.TEXT:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import requests
-
 from ..errors import (
     AuthError,
     BadRequestError,
@@ -13,13 +11,14 @@ from ..errors import (
     ServerError,
     ValidationError,
 )
+from .response import Response
 
 BY_STATUS: dict[int, type[ConductorError]] = {
     400: BadRequestError, 401: AuthError, 403: AuthError, 404: NotFoundError, 409: ConflictError,
 }
 
 
-def error_body(response: requests.Response) -> dict:
+def error_body(response: Response) -> dict:
     """The response's JSON object (Conductor's ErrorResponse, Orkes's auth error), or {}."""
     try:
         body = response.json()
@@ -28,7 +27,7 @@ def error_body(response: requests.Response) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def error_from(response: requests.Response) -> ConductorError:
+def error_from(response: Response) -> ConductorError:
     """The ConductorError for an error response: its class from the status, its message and field errors from
     the ErrorResponse body."""
     body = error_body(response)
