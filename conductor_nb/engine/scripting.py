@@ -123,8 +123,9 @@ class WorkerPool:
     Up to `size` workers are kept warm, and at most `size` requests run at once in their first SHORT_BUDGET seconds:
     most take microseconds, so a caller finding every slot taken waits for one rather than start a process. A
     request that runs longer gives up its slot and its worker's CPU priority, so the caller behind it gets another
-    worker, started if none is idle: runaway scripts hold up other scripts for about SHORT_BUDGET and a worker's
-    start-up, never for their time limit. While fewer than `size` workers live, taking the last idle one starts a
+    worker, started if none is idle (start-ups hold no slot, so several runaways' replacements start side by side):
+    runaway scripts hold up other scripts for about SHORT_BUDGET and a worker's start-up, never for their time
+    limit. While fewer than `size` workers live, taking the last idle one starts a
     spare in the background, so a single runaway holds up nothing. At most `limit` workers live at once. A worker
     is closed after a request that overran, crashed or ran past SHORT_BUDGET, or when `size` workers are idle.
     """
@@ -149,7 +150,7 @@ class WorkerPool:
         self._live: set[_Worker] = set()
         self._starting = 0  # workers being started, each for a caller holding a slot
         self._spares = 0  # workers being started in the background, for the idle list
-        self._running = 0  # slots held: requests in their first SHORT_BUDGET seconds, and start-ups
+        self._running = 0  # slots held: requests in their first SHORT_BUDGET seconds
         self._generation = 0  # one more at each close(): a spare started before it is not kept
         self._changed = threading.Condition()
 
@@ -195,19 +196,18 @@ class WorkerPool:
                     if not self._spares and len(self._live) + self._starting < self._limit:
                         break
                 self._changed.wait()
-            self._running += 1
-            self._starting += 1
+            self._starting += 1  # (a start-up holds no slot: runaways' replacements start side by side)
             directory = self._workspace()
         try:
             worker = _Worker(self._handler, directory)
         except BaseException:
             with self._changed:
-                self._running -= 1
                 self._starting -= 1
                 self._changed.notify_all()
             raise
         with self._changed:
             self._starting -= 1
+            self._running += 1
             self._live.add(worker)
         return _Lease(worker)
 

@@ -36,6 +36,7 @@ CREATE INDEX IF NOT EXISTS task_by_type_status ON task (task_type, status);
 CREATE TABLE IF NOT EXISTS queue (
     task_id TEXT PRIMARY KEY, queue_name TEXT NOT NULL, visible_at INTEGER NOT NULL, priority INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS queue_ready ON queue (queue_name, visible_at);
+CREATE INDEX IF NOT EXISTS queue_order ON queue (queue_name, priority DESC, visible_at);
 CREATE TABLE IF NOT EXISTS poll_data (
     queue_name TEXT NOT NULL, domain TEXT NOT NULL, worker_id TEXT, last_poll_time INTEGER NOT NULL,
     PRIMARY KEY (queue_name, domain));
@@ -177,7 +178,9 @@ class Store:
     # executions
     def put_workflow(self, row: dict, data: dict) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO workflow VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO workflow VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workflow_id) DO UPDATE SET "
+            "status = excluded.status, update_time = excluded.update_time, end_time = excluded.end_time, "
+            "def_key = excluded.def_key, json = excluded.json, rev = excluded.rev",
             (row["workflow_id"], row["name"], row["version"], row["status"], row["correlation_id"],
              row["parent_workflow_id"], row["create_time"], row["update_time"], row["end_time"], row["def_key"],
              dumps(data), row["rev"]),
@@ -230,7 +233,8 @@ class Store:
     def put_task(self, task_id: str, workflow_id: str, seq: int, ref: str, task_type: str, status: str,
                  data: dict) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO task VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO task VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, json = excluded.json",
             (task_id, workflow_id, seq, ref, task_type, status, dumps(data)),
         )
 
@@ -260,14 +264,17 @@ class Store:
 
     # queues
     def push(self, queue_name: str, task_id: str, visible_at: int, priority: int, replace: bool = True) -> None:
-        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-        self._db.execute(f"{verb} INTO queue VALUES (?, ?, ?, ?)", (task_id, queue_name, visible_at, priority))
+        self._db.execute(
+            "INSERT INTO queue VALUES (?, ?, ?, ?) ON CONFLICT (task_id) DO " + (
+                "UPDATE SET queue_name = excluded.queue_name, visible_at = excluded.visible_at, "
+                "priority = excluded.priority" if replace else "NOTHING"),
+            (task_id, queue_name, visible_at, priority))
 
     def pop(self, queue_name: str, now: int, count: int) -> list[str]:
         """Take up to `count` visible task ids from a queue, highest priority first, then oldest."""
         ids = [r[0] for r in self._db.execute(
-            "SELECT task_id FROM queue WHERE queue_name = ? AND visible_at <= ? "
-            "ORDER BY priority DESC, visible_at, rowid LIMIT ?", (queue_name, now, count))]
+            "SELECT task_id FROM queue INDEXED BY queue_order WHERE queue_name = ? AND visible_at <= ? "
+            "ORDER BY priority DESC, visible_at, rowid LIMIT ?", (queue_name, now, count))]  # no sort of the queue
         if ids:
             self._db.executemany("DELETE FROM queue WHERE task_id = ?", [(i,) for i in ids])
         return ids
@@ -305,7 +312,8 @@ class Store:
         if due is None:
             self._db.execute("DELETE FROM timer WHERE key = ?", (key,))
         else:
-            self._db.execute("INSERT OR REPLACE INTO timer VALUES (?, ?, ?)", (key, workflow_id, due))
+            self._db.execute("INSERT INTO timer VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET due = excluded.due",
+                             (key, workflow_id, due))
 
     def timers(self) -> dict[str, int]:
         """Every timer: key -> due."""

@@ -85,6 +85,12 @@ def corpus_cases() -> list[Case]:
     return cases
 
 
+# Tasks of the test harness's own system task types (USER_TASK, BLOCKING_SYSTEM_TASK), which both servers run as
+# worker tasks: Conductor registers them without a task definition, conductor_nb only with one (a type it does
+# not run must have one, or a typo would register and wait forever; docs/peer.md C31), so both get one.
+HARNESS_TYPED_TASKS = ("user_task", "test_task_with_rateLimits", "blocking_system_task")
+
+
 def corpus_task_defs() -> list[dict]:
     out = {}
     for path in sorted(CORPUS.rglob("*.json")):
@@ -92,6 +98,8 @@ def corpus_task_defs() -> list[dict]:
         for item in data if isinstance(data, list) else [data]:
             if _is_task_def(item):
                 out[item["name"]] = item
+    for name in HARNESS_TYPED_TASKS:
+        out.setdefault(name, {"name": name, "ownerEmail": "test@harness.com"})
     return list(out.values())
 
 

@@ -175,7 +175,7 @@ def test_more_runaway_scripts_than_system_task_threads_do_not_stall_other_workfl
     with Probe(engine) as probe:
         probe.wait_for(10)
         began = time.monotonic()
-        spinners = [start(engine, f"spin{i}", inline("spin", JS_LOOP)) for i in range(6)]
+        spinners = [start(engine, f"spin{i}", inline("spin", JS_LOOP)) for i in range(5)]
         for wf_id in spinners:
             finished(engine, wf_id)
         ended = time.monotonic()
