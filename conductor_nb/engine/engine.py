@@ -387,12 +387,17 @@ class Engine(Operations, TimeoutChecks):
         with self._lock:
             ready = self._queue_ready.setdefault(queue, threading.Condition(self._lock))
             while True:
-                tx = Transition()
-                tasks = self._transition(lambda tx: self._take(tx, queue, domain, worker_id, count), tx)
+                now = self._clock.now()
+                next_visible = self._store.next_visible_at(queue)
+                tx, tasks = Transition(), []
+                if (next_visible is not None and next_visible <= now) or self._poll_record_due(queue, worker_id, now):
+                    tasks = self._transition(lambda tx: self._take(tx, queue, domain, worker_id, count), tx)
+                    next_visible = self._store.next_visible_at(queue)
+                else:
+                    self._polled_at[queue] = now  # nothing to take: no transaction
                 remaining = deadline - time.monotonic()
                 if tasks or remaining <= 0 or self._closed:
                     return [tx.copy(t) for t in tasks]
-                next_visible = self._store.next_visible_at(queue)
                 if next_visible is not None:
                     remaining = min(remaining, max(0.001, (next_visible - self._clock.now()) / 1000))
                 ready.wait(remaining)
@@ -445,10 +450,13 @@ class Engine(Operations, TimeoutChecks):
 
     def _record_poll(self, queue: str, domain: Optional[str], worker_id: Optional[str], now: int) -> None:
         self._polled_at[queue] = now
-        key = (queue, worker_id or "")
-        if now - self._last_poll_record.get(key, 0) >= POLL_RECORD_INTERVAL_MS:
-            self._last_poll_record[key] = now
+        if self._poll_record_due(queue, worker_id, now):
+            self._last_poll_record[(queue, worker_id or "")] = now
             self._store.record_poll(queue, domain or "", worker_id, now)
+
+    def _poll_record_due(self, queue: str, worker_id: Optional[str], now: int) -> bool:
+        """Whether this poll must be written to poll_data (at most once a second per queue and worker)."""
+        return now - self._last_poll_record.get((queue, worker_id or ""), 0) >= POLL_RECORD_INTERVAL_MS
 
     def update_task(self, result: TaskResult) -> str:
         result = validation.task_result(result)
@@ -763,6 +771,7 @@ class Engine(Operations, TimeoutChecks):
         if parent is not None:
             wf.parent_workflow_id, wf.parent_workflow_task_id = parent[0].workflow_id, parent[1].task_id
         state = WorkflowState(wf, index, def_key)
+        state.epoch = self._epoch
         self._cache(state)
         self._decide(tx, state, [])
         return wf.workflow_id

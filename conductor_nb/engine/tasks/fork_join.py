@@ -9,6 +9,8 @@ from ..definitions import iteration_ref
 from ..state import PENDING, SUCCESSFUL
 from .base import TaskKind, TerminateWorkflow, complete
 
+PLAIN_SUCCESS = frozenset({TaskStatus.COMPLETED.value, TaskStatus.SKIPPED.value})
+
 
 class ForkJoin(TaskKind):
     type_name = "FORK_JOIN"
@@ -51,6 +53,8 @@ class Join(TaskKind):
     def evaluate(self, ctx, task: Task) -> bool:
         refs = self.join_on(task)
         joined = [ctx.state.task(ref) for ref in refs]
+        if _still_waiting(joined):
+            return False
         all_done = True
         failure = None
         optional_failures = []
@@ -93,6 +97,21 @@ class Join(TaskKind):
         if task.iteration:
             return [iteration_ref(ref, task.iteration) for ref in refs]
         return refs
+
+
+def _still_waiting(joined: list[Optional[Task]]) -> bool:
+    """The cheap pass of JOIN's check (every forked task completes a branch, so it runs after each): True when the
+    full pass would find the join still waiting, i.e. a task missing or pending and, among those before the first
+    missing one, none failed or completed with errors (Conductor's loop stops at a missing task)."""
+    waiting = False
+    for forked in joined:
+        if forked is None:
+            return True
+        if forked.status in PENDING:
+            waiting = True
+        elif forked.status not in PLAIN_SUCCESS:
+            return False  # a failure, or an optional task's errors: the full pass decides
+    return waiting
 
 
 class ExclusiveJoin(TaskKind):
