@@ -66,6 +66,7 @@ class Transition:
 
     def __init__(self):
         self.dirty: dict[str, WorkflowState] = {}
+        self.workflows_changed: set[str] = set()  # dirty workflows whose own row changed, not just their tasks
         self.changed: dict[str, dict[str, Task]] = {}
         self.removed: set[str] = set()
         self.queued: set[str] = set()
@@ -77,9 +78,12 @@ class Transition:
         """A copy of a task written by this transaction, for the caller to keep (read back from its JSON)."""
         return Task.from_dict(self.saved[task.task_id])
 
-    def mark(self, state: WorkflowState, tasks=()) -> None:
+    def mark(self, state: WorkflowState, tasks=(), workflow_changed: bool = True) -> None:
+        """Note tasks (and the workflow itself, unless only its tasks changed, as a poll changes them) to save."""
         wf_id = state.workflow.workflow_id
         self.dirty[wf_id] = state
+        if workflow_changed:
+            self.workflows_changed.add(wf_id)
         changed = self.changed.setdefault(wf_id, {})
         for task in tasks:
             changed[task.task_id] = task
@@ -427,7 +431,7 @@ class Engine(Operations, TimeoutChecks):
             task.update_time = now
             state = self._state(task.workflow_instance_id)
             state.refresh(task)
-            tx.mark(state, [task])
+            tx.mark(state, [task], workflow_changed=False)
             taken.append(task)
         return taken
 
@@ -594,17 +598,20 @@ class Engine(Operations, TimeoutChecks):
             self._store.delete_tasks(sorted(tx.removed))
         for workflow_id, state in tx.dirty.items():
             wf = state.workflow
-            now = self._clock.now()
-            wf.update_time = now
             state.rev += 1
-            data = _row_json(wf)
-            self._store.put_workflow(
-                {"workflow_id": workflow_id, "name": wf.workflow_name, "version": wf.workflow_version,
-                 "status": wf.status, "correlation_id": wf.correlation_id,
-                 "parent_workflow_id": wf.parent_workflow_id, "create_time": wf.create_time, "update_time": now,
-                 "end_time": wf.end_time or None, "def_key": state.def_key, "rev": state.rev},
-                data,
-            )
+            if workflow_id in tx.workflows_changed:
+                now = self._clock.now()
+                wf.update_time = now
+                self._store.put_workflow(
+                    {"workflow_id": workflow_id, "name": wf.workflow_name, "version": wf.workflow_version,
+                     "status": wf.status, "correlation_id": wf.correlation_id,
+                     "parent_workflow_id": wf.parent_workflow_id, "create_time": wf.create_time,
+                     "update_time": now, "end_time": wf.end_time or None, "def_key": state.def_key,
+                     "rev": state.rev},
+                    _row_json(wf),
+                )
+            else:  # only tasks were polled: Conductor leaves the workflow as it is; other processes must reload it
+                self._store.set_workflow_rev(workflow_id, state.rev)
             for task in tx.changed.get(workflow_id, {}).values():
                 if task.task_id in tx.removed:
                     self._owner.pop(task.task_id, None)
@@ -617,9 +624,10 @@ class Engine(Operations, TimeoutChecks):
                 else:
                     self._owner.pop(task.task_id, None)
                 self._arm_task_timer(tx, task)
-            running = wf.status == WorkflowStatus.RUNNING.value
-            due = timeouts.workflow_deadline(wf, state.definition) if running else None
-            self._set_timer(tx, f"workflow:{workflow_id}", workflow_id, due)
+            if workflow_id in tx.workflows_changed:
+                running = wf.status == WorkflowStatus.RUNNING.value
+                due = timeouts.workflow_deadline(wf, state.definition) if running else None
+                self._set_timer(tx, f"workflow:{workflow_id}", workflow_id, due)
             self._cache(state)
 
     def _clock_moved(self) -> None:

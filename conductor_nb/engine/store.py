@@ -186,6 +186,9 @@ class Store:
              dumps(data), row["rev"]),
         )
 
+    def set_workflow_rev(self, workflow_id: str, rev: int) -> None:
+        self._db.execute("UPDATE workflow SET rev = ? WHERE workflow_id = ?", (rev, workflow_id))
+
     def get_workflow(self, workflow_id: str) -> Optional[tuple[str, int, dict]]:
         """(def_key, rev, workflow JSON without tasks), or None."""
         row = self._db.execute(
