@@ -73,6 +73,10 @@ class Transition:
         self.earliest_timer: Optional[int] = None  # the earliest timer this transition set
         self.followups: deque[Callable[[], None]] = deque()
         self.saved: dict[str, dict] = {}  # task id -> the JSON written for it
+        # update-v2: the queue its worker takes from next, and the first task scheduled there in this transaction,
+        # held back from the queue table so that taking it costs no queue row (see Engine._take)
+        self.handover_queue: Optional[str] = None
+        self.handover: Optional[Task] = None
 
     def copy(self, task: Task) -> Task:
         """A copy of a task written by this transaction, for the caller to keep (read back from its JSON)."""
@@ -410,8 +414,16 @@ class Engine(Operations, TimeoutChecks):
               count: int) -> list[Task]:
         now = self._clock.now()
         self._record_poll(queue, domain, worker_id, now)
+        first = []
+        if tx.handover is not None and queue == tx.handover_queue:
+            handover, tx.handover = tx.handover, None
+            waiting = self._store.top_visible_priority(queue, now)
+            if waiting is not None and waiting >= (handover.workflow_priority or 0):
+                self._push(tx, handover)  # an older task of this priority or a higher one goes first
+            else:
+                first = [handover.task_id]
         taken = []
-        for task_id in self._store.pop(queue, now, count):
+        for task_id in first + (self._store.pop(queue, now, count - len(first)) if count > len(first) else []):
             task = self._task(task_id)
             if task is None or task.status not in PENDING:
                 continue  # a stale entry: the task was canceled or completed while queued
@@ -434,6 +446,12 @@ class Engine(Operations, TimeoutChecks):
             tx.mark(state, [task], workflow_changed=False)
             taken.append(task)
         return taken
+
+    def _push(self, tx: Transition, task: Task) -> None:
+        """Queue a worker task held back for an update-v2 hand-over that did not happen, visible now."""
+        queue = queue_name(task.task_type, task.domain)
+        self._store.push(queue, task.task_id, self._clock.now(), task.workflow_priority or 0)
+        tx.queued.add(queue)
 
     def _held_by_limits(self, task: Task, now: int) -> Optional[int]:
         """When a worker task may be offered again if its concurrentExecLimit or rate limit holds it back now."""
@@ -524,11 +542,17 @@ class Engine(Operations, TimeoutChecks):
         result = validation.task_result(result)
 
         def update_and_take(tx: Transition) -> list[Task]:
+            task = self._task(result.task_id)
+            tx.handover_queue = queue_name(task.task_type, task.domain) if task is not None else None
             self._update(tx, result)
             task = self._task(result.task_id)
-            if task is None:
-                return []
-            return self._take(tx, queue_name(task.task_type, task.domain), task.domain, result.worker_id, 1)
+            taken = [] if task is None else self._take(
+                tx, queue_name(task.task_type, task.domain), task.domain, result.worker_id, 1)
+            tx.handover_queue = None
+            if tx.handover is not None:  # not taken after all: into the queue like any other
+                self._push(tx, tx.handover)
+                tx.handover = None
+            return taken
 
         tx = Transition()
         taken = self._transition(update_and_take, tx)
@@ -678,8 +702,11 @@ class Engine(Operations, TimeoutChecks):
                 task.domain = self._domain_for(state.workflow.task_to_domain, task.task_type, ctx.now)
                 queue = queue_name(task.task_type, task.domain)
                 delay = (task.callback_after_seconds or 0) + (task.start_delay_in_seconds or 0)
-                self._store.push(queue, task.task_id, ctx.now + delay * 1000, task.workflow_priority or 0)
-                tx.queued.add(queue)
+                if queue == tx.handover_queue and tx.handover is None and not delay:
+                    tx.handover = task
+                else:
+                    self._store.push(queue, task.task_id, ctx.now + delay * 1000, task.workflow_priority or 0)
+                    tx.queued.add(queue)
             elif kind.runs_in_background:
                 at = kind.background_at(task)
                 if at is not None:

@@ -287,6 +287,13 @@ class Store:
             self._db.executemany("DELETE FROM queue WHERE task_id = ?", [(i,) for i in ids])
         return ids
 
+    def top_visible_priority(self, queue_name: str, now: int) -> Optional[int]:
+        """The priority of the task a pop would take first, or None if none is visible."""
+        row = self._db.execute(
+            "SELECT priority FROM queue INDEXED BY queue_order WHERE queue_name = ? AND visible_at <= ? "
+            "ORDER BY priority DESC, visible_at, rowid LIMIT 1", (queue_name, now)).fetchone()
+        return row[0] if row else None
+
     def unqueue(self, task_id: str) -> None:
         self._db.execute("DELETE FROM queue WHERE task_id = ?", (task_id,))
 

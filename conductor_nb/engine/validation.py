@@ -208,11 +208,12 @@ def workflow_def(definition, now: int, prefix: str = "",
     refs: set[str] = set()
     checks = _Checks(task_def_exists)
     problems += checks.task_list(definition.tasks or [], f"{prefix}tasks", refs)
+    _refuse(problems)  # the checks below walk the tasks
     for i, wt in enumerate(definition.tasks or []):
         checks.collect_templates(wt.input_parameters or {}, f"{prefix}tasks[{i}].inputParameters")
     if registration is None:
         registration = not prefix
-    if registration and not problems:
+    if registration:
         problems += _forks_have_joins(definition, checks.forks)
         if not checks.dynamic_forks:  # a dynamic fork's branches have references the definition cannot know
             problems += _references(checks.templates, refs)
@@ -235,7 +236,10 @@ class _Checks:
     def task_list(self, tasks: list[WorkflowTask], path: str, refs: set[str]) -> list[ValidationError]:
         problems = []
         for i, wt in enumerate(tasks):
-            problems += self.task(wt, f"{path}[{i}]", refs)
+            if wt is None:
+                problems.append(ValidationError(f"{path}[{i}]", "must not be null"))
+            else:
+                problems += self.task(wt, f"{path}[{i}]", refs)
         return problems
 
     def task(self, wt: WorkflowTask, path: str, refs: set[str]) -> list[ValidationError]:

@@ -280,6 +280,33 @@ def test_task_logs(api):
     assert [entry.log for entry in api.get_task_logs(task.task_id)] == ["step one", "step two"]
 
 
+def v2(api, task, output=None):
+    """update-v2: complete `task`; the answer is the next task of its type for the same worker, or None."""
+    return api.update_task_v2(TaskResult(task_id=task.task_id, workflow_instance_id=task.workflow_instance_id,
+                                         status="COMPLETED", output_data=output or {}, worker_id="test-worker"))
+
+
+def test_update_v2_hands_over_the_next_task_and_older_tasks_go_first(api):
+    api.register_workflow_def(chain_def("two_steps", tasks=[simple("v2w", "s1"), simple("v2w", "s2")]))
+    api.register_workflow_def(chain_def("one_step", tasks=[simple("v2w", "only")]))
+    first = start(api, "two_steps")
+    step1 = poll_one(api, "v2w")
+    step2 = v2(api, step1)  # nothing else waits: the chain's next step, already IN_PROGRESS for this worker
+    assert (step2.reference_task_name, step2.workflow_instance_id, step2.status) == ("s2", first, "IN_PROGRESS")
+    assert api.get_task(step2.task_id).worker_id == "test-worker"
+    assert v2(api, step2) is None and api.get_workflow(first).status == "COMPLETED"
+
+    second = start(api, "two_steps")
+    step1 = poll_one(api, "v2w")
+    other = start(api, "one_step")  # queued before the chain's next step exists
+    handed = v2(api, step1)
+    assert (handed.reference_task_name, handed.workflow_instance_id) == ("only", other)
+    step2 = poll_one(api, "v2w")
+    assert (step2.reference_task_name, step2.workflow_instance_id) == ("s2", second)
+    assert v2(api, handed) is None and v2(api, step2) is None
+    assert {api.get_workflow(w).status for w in (second, other)} == {"COMPLETED"}
+
+
 # -------------------------------------------------------------------------------------------- sync execute
 def test_execute_waits_for_the_end(api):
     api.register_workflow_def(chain_def())

@@ -137,6 +137,9 @@ WRONG_TYPES = [
      "must be an array"),
     (flow(task("a", taskDefinition="retry please")), "tasks[0].taskDefinition", "must be an object"),
     (flow(task("a"), version=2**64), "version", ""),
+    ({"name": "w", "tasks": [None]}, "tasks[0]", "must not be null"),  # found by `make soak`'s fuzzing
+    (flow(task("s", "SWITCH", decisionCases={"x": [task("x"), None]})), "tasks[0].decisionCases.x[1]",
+     "must not be null"),
 ]
 
 
@@ -158,6 +161,10 @@ def test_wrongly_typed_task_definitions_and_start_requests_are_refused(engine):
     with pytest.raises(BadRequestError) as raised:
         engine.start_workflow(StartWorkflowRequest.from_dict({"name": "w", "workflowDef": {"name": "w", "tasks": 5}}))
     assert [v.path for v in raised.value.validation_errors] == ["workflowDef.tasks"]
+    with pytest.raises(BadRequestError) as raised:
+        engine.start_workflow(StartWorkflowRequest.from_dict({"workflowDef": {"name": "w", "tasks": [
+            {"name": "l", "taskReferenceName": "l", "type": "DO_WHILE", "loopOver": [None]}]}}))
+    assert [v.path for v in raised.value.validation_errors] == ["workflowDef.tasks[0].loopOver[0]"]
 
 
 def test_numeric_text_is_coerced_as_jackson_coerces_it(engine):
