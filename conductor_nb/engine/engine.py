@@ -623,18 +623,21 @@ class Engine(Operations, TimeoutChecks):
         for workflow_id, state in tx.dirty.items():
             wf = state.workflow
             state.rev += 1
-            if workflow_id in tx.workflows_changed:
+            row = _row_json(wf) if workflow_id in tx.workflows_changed else state.row
+            changed = row != state.row
+            if changed:
                 now = self._clock.now()
-                wf.update_time = now
+                wf.update_time = row["updateTime"] = now
                 self._store.put_workflow(
                     {"workflow_id": workflow_id, "name": wf.workflow_name, "version": wf.workflow_version,
                      "status": wf.status, "correlation_id": wf.correlation_id,
                      "parent_workflow_id": wf.parent_workflow_id, "create_time": wf.create_time,
                      "update_time": now, "end_time": wf.end_time or None, "def_key": state.def_key,
                      "rev": state.rev},
-                    _row_json(wf),
+                    row,
                 )
-            else:  # only tasks were polled: Conductor leaves the workflow as it is; other processes must reload it
+                state.row = row
+            else:  # only its tasks changed (a poll, a branch the JOIN still waits on): other processes must reload it
                 self._store.set_workflow_rev(workflow_id, state.rev)
             for task in tx.changed.get(workflow_id, {}).values():
                 if task.task_id in tx.removed:
@@ -648,7 +651,7 @@ class Engine(Operations, TimeoutChecks):
                 else:
                     self._owner.pop(task.task_id, None)
                 self._arm_task_timer(tx, task)
-            if workflow_id in tx.workflows_changed:
+            if changed:
                 running = wf.status == WorkflowStatus.RUNNING.value
                 due = timeouts.workflow_deadline(wf, state.definition) if running else None
                 self._set_timer(tx, f"workflow:{workflow_id}", workflow_id, due)

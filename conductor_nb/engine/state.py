@@ -22,6 +22,7 @@ class WorkflowState:
         self.def_key = def_key
         self.rev = rev
         self.epoch = 0  # the engine's view of the database this state was last checked against (Engine._vouch)
+        self.row: Optional[dict] = None  # the workflow's JSON as last written by this process (Engine._flush)
         self.by_id: dict[str, Task] = {}
         self.latest: dict[str, Task] = {}
         self.latest_base: dict[str, Task] = {}
