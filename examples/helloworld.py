@@ -19,7 +19,8 @@ def main():
     workflow_run = workflow_executor.execute(name=workflow.name, version=workflow.version,
                                              workflow_input={'name': 'Orkes'})
     print(f'workflow result: {workflow_run.output["result"]}')
-    print(f'workflow id: {workflow_run.workflow_id} ({workflow_run.status}), stored in {api_config.db_path}')
+    where = f'stored in {api_config.db_path}' if api_config.db_path else f'on {api_config.host}'
+    print(f'workflow id: {workflow_run.workflow_id} ({workflow_run.status}), {where}')
     task_handler.stop_processes()
 
 

@@ -21,7 +21,7 @@ def test_hello_world_prints_the_greeting_and_workflow_id(tmp_path):
     proc = run_example("helloworld.py", tmp_path / "hello.db")
     assert proc.returncode == 0, proc.stderr
     assert "workflow result: Hello Orkes" in proc.stdout
-    assert "COMPLETED" in proc.stdout
+    assert f"(COMPLETED), stored in {tmp_path / 'hello.db'}" in proc.stdout
     assert (tmp_path / "hello.db").exists()
 
 

@@ -26,7 +26,7 @@ def test_hello_world_on_the_real_server(clean_peer, tmp_path):
     proc = run_example("helloworld.py", clean_peer, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "workflow result: Hello Orkes" in proc.stdout
-    assert "(COMPLETED)" in proc.stdout
+    assert "(COMPLETED), on http://127.0.0.1:" in proc.stdout
     assert not (tmp_path / "unused.db").exists()  # nothing ran on an embedded engine
 
 
