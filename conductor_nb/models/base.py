@@ -152,7 +152,7 @@ def _compile(cls: type) -> _Codec:
             env[f"_r{i}"] = reader
             read_lines.append(f"    if v is not _MISSING: kw[{attr!r}] = None if v is None else _r{i}(v)")
         write_lines.append(f"    v = self.{attr}")
-        if unwrap_optional(hints.get(attr, Any)) in _SCALAR_HINTS:
+        if _unwrap_optional(hints.get(attr, Any)) in _SCALAR_HINTS:
             write_lines.append(f"    if v is not None: out[{name!r}] = v if v.__class__ in _PLAIN else _write(v)")
         else:
             write_lines.append(f"    if v is not None: out[{name!r}] = _write(v)")
@@ -169,7 +169,7 @@ def _compile(cls: type) -> _Codec:
     return cls._codec
 
 
-def unwrap_optional(tp: Any) -> Any:
+def _unwrap_optional(tp: Any) -> Any:
     """Optional[X] -> X; anything else as it is."""
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(tp) if a is not type(None)]
