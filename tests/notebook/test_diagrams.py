@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,7 +17,8 @@ from conductor_nb.models import Workflow, WorkflowDef, WorkflowRun
 from conductor_nb.notebook import diagrams
 from conductor_nb.notebook.diagrams import RenderError, mimebundle, render, text_outline, to_dot, to_svg
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "workflows"
+# The reference corpus, wherever the clone is (as tests/compat and tests/peer find it).
+REFERENCE = Path(os.environ.get("CONDUCTOR_NB_REFERENCE", "/work/shared/reference")) / "workflows"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
 

@@ -13,10 +13,9 @@ import pytest
 import requests
 
 from conductor_nb import StartWorkflowRequest, TaskDef, WorkflowDef
-from conductor_nb.engine import Engine, validation
+from conductor_nb.engine import validation
 from conductor_nb.engine.tasks import REGISTRY
 from conductor_nb.errors import BadRequestError
-from conductor_nb.server import ConductorServer
 from conductor_nb.server.handler import MAX_BODY_BYTES
 
 
@@ -30,19 +29,6 @@ def flow(*tasks, name="bad_input_flow", **fields):
 
 def fork(ref, *branches):
     return task(ref, "FORK_JOIN", forkTasks=[list(b) for b in branches])
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = Engine(str(tmp_path / "bad_input.db"))
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def server(engine):
-    with ConductorServer(engine, port=0) as server:
-        yield server
 
 
 def refusal(engine, definition) -> list[tuple[str, str]]:

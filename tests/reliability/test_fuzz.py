@@ -23,7 +23,6 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 
-from conductor_nb.engine import Engine  # noqa: E402
 from conductor_nb.server import ConductorServer  # noqa: E402
 
 from reliability_support import SOAK, figure  # noqa: E402
@@ -33,14 +32,6 @@ OSS_SPEC = REFERENCE / "openapi" / "conductor-oss.json"
 EXAMPLES = 25 if SOAK else 3  # per operation and generation mode
 TIMEOUT_S = 20.0  # no hang: the longest legitimate wait is a 5 s long poll (or a 10 s sync execute)
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
-
-@pytest.fixture
-def server(tmp_path):
-    engine = Engine(str(tmp_path / "fuzz.db"))
-    with ConductorServer(engine, port=0) as server:
-        yield server
-    engine.close()
-
 
 def _template(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "{}", path.rstrip("/"))

@@ -86,13 +86,6 @@ class Probe:
             time.sleep(0.01)
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = Engine(str(tmp_path / "runaway.db"))
-    yield engine
-    engine.close()
-
-
 def start(engine, name, *tasks):
     definition = WorkflowDef(name=name, tasks=list(tasks))
     return engine.start_workflow(StartWorkflowRequest(name=name, workflow_def=definition))

@@ -9,22 +9,14 @@ import json
 import logging
 import time
 
-import pytest
 import requests
 
 from conductor_nb import StartWorkflowRequest, WorkflowDef, WorkflowTask
-from conductor_nb.engine import Engine, search
+from conductor_nb.engine import search
 from conductor_nb.server import ConductorServer
 from conductor_nb.server.auth import TokenIssuer
 
 SECRET = "s3cret-Never-Logged-7f2a"
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = Engine(str(tmp_path / "security.db"))
-    yield engine
-    engine.close()
 
 
 # ------------------------------------------------------------------------------------------------- loopback

@@ -17,22 +17,7 @@ import pytest
 
 from conductor_nb import (Configuration, StartWorkflowRequest, TaskDef, TaskHandler, Worker, WorkflowDef,
                           WorkflowTask)
-from conductor_nb.engine import Engine
 from conductor_nb.http import HttpConductor
-from conductor_nb.server import ConductorServer
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = Engine(str(tmp_path / "faults.db"))
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def server(engine):
-    with ConductorServer(engine, port=0) as server:
-        yield server
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Models: snake_case in Python, Conductor's JSON on the wire, nothing lost on a round trip."""
 
 import json
+import os
 import pathlib
 import re
 
@@ -9,7 +10,9 @@ import pytest
 import conductor_nb as nb
 from conductor_nb import models
 
-SAMPLES = pathlib.Path(__file__).parents[2].parent / "shared" / "reference" / "models" / "server-model-samples.json"
+# The reference pages, wherever the clone is (as tests/compat and tests/peer find them).
+REFERENCE = pathlib.Path(os.environ.get("CONDUCTOR_NB_REFERENCE", "/work/shared/reference"))
+SAMPLES = REFERENCE / "models" / "server-model-samples.json"
 PLACEHOLDER = re.compile(r"^\$\{([\w.]+)\}$")
 
 # The sample name -> our model. Every sample whose model this package serves is listed; the rest are Orkes-only
