@@ -975,10 +975,13 @@ def _ref_matches(task: Task, ref: str) -> bool:
     return task.reference_task_name == ref or task.reference_task_name.split("__")[0] == ref
 
 
-def _row_json(wf: Workflow) -> dict:
-    """The workflow's JSON without its tasks and definition (stored apart): its cost does not grow with them."""
+def _row_json(wf: Workflow, with_tasks: bool = False) -> dict:
+    """The workflow's JSON without its definition (stored apart), and without its tasks unless asked: the row's
+    cost does not grow with them."""
     tasks, definition = wf.tasks, wf.workflow_definition
-    wf.tasks = wf.workflow_definition = None
+    wf.workflow_definition = None
+    if not with_tasks:
+        wf.tasks = None
     try:
         return wf.to_dict()
     finally:
@@ -986,7 +989,7 @@ def _row_json(wf: Workflow) -> dict:
 
 
 def _workflow_run(wf: Workflow, request_id: str, timed_out: bool) -> WorkflowRun:
-    data = wf.to_dict()
+    data = _row_json(wf, with_tasks=True)  # a WorkflowRun has no definition
     return WorkflowRun(
         response_type="TARGET_WORKFLOW", target_workflow_id=wf.workflow_id, target_workflow_status=wf.status,
         request_id=request_id, workflow_id=wf.workflow_id, correlation_id=wf.correlation_id,

@@ -52,9 +52,9 @@ class Join(TaskKind):
 
     def evaluate(self, ctx, task: Task) -> bool:
         refs = self.join_on(task)
-        joined = [ctx.state.task(ref) for ref in refs]
-        if _still_waiting(joined):
+        if _still_waiting(ctx.state.latest, refs):
             return False
+        joined = [ctx.state.task(ref) for ref in refs]
         all_done = True
         failure = None
         optional_failures = []
@@ -99,12 +99,14 @@ class Join(TaskKind):
         return refs
 
 
-def _still_waiting(joined: list[Optional[Task]]) -> bool:
+def _still_waiting(latest: dict[str, Task], refs: list[str]) -> bool:
     """The cheap pass of JOIN's check (every forked task completes a branch, so it runs after each): True when the
     full pass would find the join still waiting, i.e. a task missing or pending and, among those before the first
-    missing one, none failed or completed with errors (Conductor's loop stops at a missing task)."""
+    missing one, none failed or completed with errors (Conductor's loop stops at a missing task). `latest` is the
+    workflow's latest task by reference name (WorkflowState.latest)."""
     waiting = False
-    for forked in joined:
+    for ref in refs:
+        forked = latest.get(ref)
         if forked is None:
             return True
         if forked.status in PENDING:
