@@ -128,9 +128,10 @@ class Context:
         for task_id in task_ids:
             self.changed.pop(task_id, None)
 
-    def add(self, task: Task) -> Task:
-        """Append a new task to the workflow (task kinds call this from `schedule`)."""
-        task.seq = self.state.next_seq
+    def add(self, task: Task, seq: Optional[int] = None) -> Task:
+        """Append a new task to the workflow (task kinds call this from `schedule`), with the next seq unless
+        given one (a skipped task has 0, as in Conductor)."""
+        task.seq = self.state.next_seq if seq is None else seq
         self.state.add(task)
         self.scheduled.append(task)
         self.touch(task)

@@ -249,7 +249,7 @@ class Operations:
             task.start_time = task.end_time = ctx.now
             task.input_data = dict(request.task_input or {}) if request else {}
             task.output_data = dict(request.task_output or {}) if request else {}
-            ctx.add(task)
+            ctx.add(task, seq=0)  # Conductor's skipped task has no seq of its own: listed first
             decider.decide(ctx)
             self._record(tx, ctx)
 

@@ -45,7 +45,13 @@ class WorkflowState:
         self.refresh(task)
 
     def add(self, task: Task) -> None:
-        self.workflow.tasks.append(task)
+        """Append `task`; one with seq 0 (a skipped task) goes after the other seq-0 tasks at the front, where
+        ordering by seq puts it, as Conductor lists it."""
+        tasks = self.workflow.tasks
+        if task.seq == 0:
+            tasks.insert(next((i for i, t in enumerate(tasks) if t.seq != 0), len(tasks)), task)
+        else:
+            tasks.append(task)
         self._index(task)
 
     def refresh(self, task: Task) -> None:

