@@ -6,7 +6,7 @@ Both run on a fresh SQLite file per test.
 - peer: HttpConductor -> a real Conductor OSS server (tests/peer/conductor_server.sh: a release from Maven
   Central, SQLite for everything), started once per session and emptied before each test. Skipped, with the
   reason, on a machine without Maven or a JDK that runs it. Where Conductor answers differently, the test is
-  listed in PEER_DIFFERENCES below and runs as xfail(strict=False) on the peer only; docs/peer.md says why.
+  listed in PEER_DIFFERENCES below and runs as xfail(strict=False) on the peer only; docs/compatibility.md says why.
 """
 
 import sys
@@ -39,7 +39,7 @@ def api(request, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ the peer home
-# Contract tests known to differ on the real Conductor server (3.32.3), each with its reason; docs/peer.md has
+# Contract tests known to differ on the real Conductor server (3.32.3), each with its reason; docs/compatibility.md has
 # the detail under the same code. They run as xfail(strict=False) on the peer home only. "file::test" covers
 # every case of a parametrized test, "file::test[case]" one case. PEER_NOT_RUN: xfail without running, for a
 # test that would keep the shared server busy for minutes.

@@ -17,7 +17,7 @@ and a real Conductor server) with the same worker, and the outcomes compared.
   sub-workflow (see groups()).
 
 Run as a script (`python tests/peer/differential.py`) it starts the peer, runs every definition and prints the
-markdown table that docs/peer.md keeps.
+markdown table that docs/compatibility.md keeps.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def corpus_cases() -> list[Case]:
 
 # Tasks of the test harness's own system task types (USER_TASK, BLOCKING_SYSTEM_TASK), which both servers run as
 # worker tasks: Conductor registers them without a task definition, conductor_nb only with one (a type it does
-# not run must have one, or a typo would register and wait forever; docs/peer.md C31), so both get one.
+# not run must have one, or a typo would register and wait forever; docs/compatibility.md C31), so both get one.
 HARNESS_TYPED_TASKS = ("user_task", "test_task_with_rateLimits", "blocking_system_task")
 
 
@@ -436,7 +436,7 @@ def run_all(engine_api, peer_api, cases: list[Case], stub_url: str, threads: int
 
 
 # ------------------------------------------------------------------------------------------- as a script
-def main() -> None:  # pragma: no cover - a tool for refreshing docs/peer.md
+def main() -> None:  # pragma: no cover - a tool for refreshing docs/compatibility.md
     import sys
     import tempfile
 

@@ -1,6 +1,6 @@
 """Every definition in Conductor's own corpus, run on the embedded Engine and on the real Conductor server with the
 same worker, must end the same way: final status, workflow output, and the (task reference, status) sequence.
-How a run works is in differential.py; docs/peer.md has the table and explains every difference below."""
+How a run works is in differential.py; docs/compatibility.md has the table and explains every difference below."""
 
 import tempfile
 import time
@@ -17,7 +17,7 @@ import differential
 if not differential.CORPUS.is_dir():
     pytest.skip(f"reference corpus not found at {differential.CORPUS}", allow_module_level=True)
 
-# Definitions known to end differently, each with its reason (docs/peer.md, "Differential runs", has the detail).
+# Definitions known to end differently, each with its reason (docs/compatibility.md, "Differential runs").
 SCRIPT_WORDING = ("D1 wording only: the same JavaScript TypeError, worded by V8 in conductor_nb ('Cannot read "
                   "properties of undefined (reading ...)') and by GraalJS in Conductor ('Cannot read property ... of "
                   "undefined'); the task's error output, and so the workflow's, differ in that text")
