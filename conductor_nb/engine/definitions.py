@@ -8,7 +8,7 @@ execution holds it.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Iterator, Optional
+from typing import Optional
 
 from ..models import WorkflowDef, WorkflowTask
 
@@ -37,14 +37,6 @@ def children(wt: WorkflowTask) -> list[list[WorkflowTask]]:
     return []
 
 
-def walk(tasks: list[WorkflowTask]) -> Iterator[WorkflowTask]:
-    """Every task of a task list, depth first, containers before their children."""
-    for wt in tasks:
-        yield wt
-        for branch in children(wt):
-            yield from walk(branch)
-
-
 class DefinitionIndex:
     """Lookups over one workflow definition: task by reference, the next task, loop membership."""
 
@@ -52,21 +44,24 @@ class DefinitionIndex:
         self.definition = definition
         self.by_ref: dict[str, WorkflowTask] = {}
         self.loop_of: dict[str, WorkflowTask] = {}  # task ref -> the innermost DO_WHILE containing it
-        self.top: dict[str, int] = {}  # task ref -> index of the top-level task that is or contains it
-        for i, wt in enumerate(definition.tasks or []):
-            self._index([wt], None)
-            for nested in walk([wt]):
-                self.top.setdefault(nested.task_reference_name, i)
+        # Where each task sits, so that finding what follows a task costs the depth of its nesting, not the size of
+        # the definition (a fork of 2,000 branches would otherwise search every branch for every branch):
+        self._path: dict[str, list[WorkflowTask]] = {}  # ref -> the containers around it, outermost first, and it
+        self._slot: dict[int, tuple[list[WorkflowTask], int]] = {}  # id(task) -> (the task list holding it, index)
+        self._index(definition.tasks or [], None, [])
         self._next: dict[str, Optional[WorkflowTask]] = {}
 
-    def _index(self, tasks: list[WorkflowTask], loop: Optional[WorkflowTask]) -> None:
-        for wt in tasks:
-            self.by_ref.setdefault(wt.task_reference_name, wt)
+    def _index(self, tasks: list[WorkflowTask], loop: Optional[WorkflowTask], outer: list[WorkflowTask]) -> None:
+        for i, wt in enumerate(tasks):
+            ref = wt.task_reference_name
+            self.by_ref.setdefault(ref, wt)
+            self._path.setdefault(ref, outer + [wt])
+            self._slot[id(wt)] = (tasks, i)
             if loop is not None:
-                self.loop_of[wt.task_reference_name] = loop
+                self.loop_of[ref] = loop
             inner = wt if (wt.type == "DO_WHILE") else loop
             for branch in children(wt):
-                self._index(branch, inner)
+                self._index(branch, inner, outer + [wt])
 
     @cached_property
     def first(self) -> Optional[WorkflowTask]:
@@ -79,6 +74,10 @@ class DefinitionIndex:
     def task(self, ref: str) -> Optional[WorkflowTask]:
         return self.by_ref.get(base_ref(ref))
 
+    def contains(self, wt: WorkflowTask, ref: str) -> bool:
+        """Whether `ref` is `wt` or nested in it."""
+        return any(outer is wt for outer in self._path.get(ref, ()))
+
     def next_task(self, ref: str) -> Optional[WorkflowTask]:
         """The task Conductor schedules after `ref` finishes (a DO_WHILE itself after its last loop task)."""
         ref = base_ref(ref)
@@ -90,71 +89,49 @@ class DefinitionIndex:
         wt = self.by_ref.get(ref)
         if wt is not None and wt.type == "TERMINATE":
             return None
-        tasks = self.definition.tasks or []
-        i = self.top.get(ref)
-        if i is None:
+        path = self._path.get(ref)
+        if path is None:
             return None  # not in the definition (a dynamic fork's branch)
+        tasks = self.definition.tasks or []
+        task = path[0]  # the top-level task that is or contains `ref`
+        i = self._slot[id(task)][1]
         following = tasks[i + 1] if i + 1 < len(tasks) else None
-        task = tasks[i]
         if task.task_reference_name == ref:
             return following
         # Only the top-level task containing `ref` can answer (WorkflowDef.getNextTask asks each in turn).
-        nxt = _next_within(task, ref, None)
+        nxt = self._next_within(task, ref, None)
         if nxt is not None:
             return nxt
         if task.type == "DO_WHILE":
             return None  # the last task of a loop at the top level: the loop decides what comes next
         return following
 
-
-def has(wt: WorkflowTask, ref: str) -> bool:
-    if wt.task_reference_name == ref:
-        return True
-    if (wt.type or "SIMPLE") in CONTAINERS:
-        return any(has(child, ref) for branch in children(wt) for child in branch)
-    return False
-
-
-def _next_within(wt: WorkflowTask, ref: str, parent: Optional[WorkflowTask]) -> Optional[WorkflowTask]:
-    """WorkflowTask.next: the task after `ref` inside `wt`, or None when `wt` does not decide it."""
-    kind = wt.type or "SIMPLE"
-    if kind in ("DO_WHILE", "DECISION", "SWITCH"):
-        for branch in children(wt):
-            following = _after_in_branch(branch, ref, wt)
-            if following is not None:
-                return following
-        if kind == "DO_WHILE" and has(wt, ref):
-            return wt
+    def _child_towards(self, wt: WorkflowTask, ref: str) -> Optional[WorkflowTask]:
+        """The task directly inside container `wt` that is or contains `ref`, or None if `ref` is not inside."""
+        path = self._path.get(ref, ())
+        for depth, outer in enumerate(path[:-1]):
+            if outer is wt:
+                return path[depth + 1]
         return None
-    if kind == "FORK_JOIN":
-        for branch in children(wt):
-            found = False
-            for i, task in enumerate(branch):
-                if task.task_reference_name == ref:
-                    found = True
-                    break
-                nxt = _next_within(task, ref, wt)
-                if nxt is not None:
-                    return nxt
-                if has(task, ref):
-                    break
-            else:
-                i = len(branch)
-            if i + 1 < len(branch):
-                return branch[i + 1]
-            if found and parent is not None:
-                return _next_within(parent, wt.task_reference_name, parent)
-        return None
-    return None
 
-
-def _after_in_branch(branch: list[WorkflowTask], ref: str, owner: WorkflowTask) -> Optional[WorkflowTask]:
-    for i, task in enumerate(branch):
-        if task.task_reference_name == ref:
-            return branch[i + 1] if i + 1 < len(branch) else None
-        nxt = _next_within(task, ref, owner)
-        if nxt is not None:
-            return nxt
-        if has(task, ref):
-            return branch[i + 1] if i + 1 < len(branch) else None
-    return None
+    def _next_within(self, wt: WorkflowTask, ref: str, parent: Optional[WorkflowTask]) -> Optional[WorkflowTask]:
+        """WorkflowTask.next: the task after `ref` inside `wt`, or None when `wt` does not decide it."""
+        kind = wt.type or "SIMPLE"
+        if kind not in CONTAINERS:
+            return None
+        child = self._child_towards(wt, ref)
+        if child is None:
+            return None
+        branch, i = self._slot[id(child)]
+        after = branch[i + 1] if i + 1 < len(branch) else None
+        if child.task_reference_name != ref:
+            nxt = self._next_within(child, ref, wt)
+            if nxt is not None:
+                return nxt
+            if kind == "FORK_JOIN" or after is not None:
+                return after
+        elif after is not None:
+            return after
+        elif kind == "FORK_JOIN" and parent is not None:
+            return self._next_within(parent, wt.task_reference_name, parent)
+        return wt if kind == "DO_WHILE" else None

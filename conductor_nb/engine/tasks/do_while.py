@@ -7,7 +7,7 @@ from typing import Optional
 
 from ...models import Task, TaskStatus, WorkflowTask
 from .. import scripting
-from ..definitions import base_ref, has
+from ..definitions import base_ref
 from ..state import PENDING, SUCCESSFUL
 from .base import TaskKind, complete
 
@@ -89,7 +89,7 @@ class DoWhile(TaskKind):
             return
         oldest_kept = task.iteration - keep + 1
         old = {t.task_id for t in ctx.state.workflow.tasks
-               if t.iteration and t.iteration < oldest_kept and _in_loop(task, t)}
+               if t.iteration and t.iteration < oldest_kept and _in_loop(ctx, task, t)}
         if old:
             ctx.remove(old)
         for key in [k for k in task.output_data if k.isdigit() and int(k) < oldest_kept]:
@@ -100,7 +100,7 @@ class DoWhile(TaskKind):
         """The latest attempt of every task of the loop's current iteration, by reference."""
         relevant: dict[str, Task] = {}
         for t in ctx.state.iteration_tasks(task.iteration):
-            if _in_loop(task, t):
+            if _in_loop(ctx, task, t):
                 current = relevant.get(t.reference_task_name)
                 if current is None or (t.retry_count or 0) >= (current.retry_count or 0):  # later attempt wins
                     relevant[t.reference_task_name] = t
@@ -126,5 +126,6 @@ class DoWhile(TaskKind):
         return scripting.truthy(scripting.evaluate(wt.loop_condition, bindings))
 
 
-def _in_loop(loop_task: Task, task: Task) -> bool:
-    return task.task_id != loop_task.task_id and has(loop_task.workflow_task, base_ref(task.reference_task_name))
+def _in_loop(ctx, loop_task: Task, task: Task) -> bool:
+    return task.task_id != loop_task.task_id and ctx.state.index.contains(loop_task.workflow_task,
+                                                                          base_ref(task.reference_task_name))
