@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .base import Model, extra_field, model
+from .display import DiagramDisplay
 from .enums import TaskStatus, WorkflowStatus
 from .metadata import WorkflowDef, WorkflowTask
 
@@ -68,7 +69,7 @@ class Task(Model):
         return TaskStatus(self.status)
 
 
-class _WorkflowLike:
+class _WorkflowLike(DiagramDisplay):
     """Helpers shared by Workflow and WorkflowRun (the official SDK offers them on both)."""
 
     status: Optional[str]

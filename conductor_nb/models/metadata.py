@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .base import Model, extra_field, model
+from .display import DiagramDisplay
 
 
 @model
@@ -141,7 +142,7 @@ class WorkflowTask(Model):
 
 
 @model
-class WorkflowDef(Model):
+class WorkflowDef(DiagramDisplay, Model):
     name: Optional[str] = None
     description: Optional[str] = None
     version: Optional[int] = None

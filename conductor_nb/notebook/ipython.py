@@ -3,8 +3,9 @@
 `import conductor_nb` inside IPython calls `activate(get_ipython())` (so does `%load_ext conductor_nb.notebook`);
 nothing here runs in scripts. What activate does, and deactivate undoes:
 
-- displays: WorkflowDef and ConductorWorkflow show as diagrams, Workflow and WorkflowRun as their diagram above
-  their tasks, SearchResult as a table (IPython formatters registered for those types; the models stay plain).
+- displays: Workflow and WorkflowRun show as their diagram above their tasks, SearchResult as a table (IPython
+  formatters registered for those types). WorkflowDef and ConductorWorkflow need none: their own
+  `_repr_mimebundle_` draws them (so do an execution's, without the table, where this layer is off).
 - cell workers: `@worker_task` functions defined in cells start polling (see `cells`), each printing into its own
   output (see `streams`); a TaskHandler started in the kernel leaves their task types to them.
 - progress: WorkflowExecutor.execute_workflow (behind `execute`, ConductorWorkflow.execute and `__call__`) shows
@@ -19,17 +20,11 @@ import atexit
 import functools
 from typing import Any, Callable, Optional
 
-from ..models import SearchResult, Workflow, WorkflowDef, WorkflowRun
+from ..models import SearchResult, Workflow, WorkflowRun
 from ..worker import worker as worker_module
 from ..worker.task_handler import TaskHandler
-from ..workflow.conductor_workflow import ConductorWorkflow
 from ..workflow.executor import WorkflowExecutor
 from . import cells, diagrams, progress, streams, tables
-
-
-def diagram_bundle(obj: Any) -> dict:
-    """A definition: its diagram (SVG) and outline (text)."""
-    return diagrams.mimebundle(obj)
 
 
 def execution_bundle(obj: Any) -> dict:
@@ -41,10 +36,10 @@ def execution_bundle(obj: Any) -> dict:
     return bundle
 
 
-# formatter (a mime type, or "mimebundle" for a whole bundle) -> type -> function of the object
+# formatter (a mime type, or "mimebundle" for a whole bundle) -> type -> function of the object. A registered
+# formatter replaces the type's own _repr_mimebundle_, so an execution shows once, with its table.
 DISPLAYS: dict[str, dict[type, Callable[[Any], Any]]] = {
-    "mimebundle": {WorkflowDef: diagram_bundle, ConductorWorkflow: diagram_bundle, Workflow: execution_bundle,
-                   WorkflowRun: execution_bundle},
+    "mimebundle": {Workflow: execution_bundle, WorkflowRun: execution_bundle},
     "text/html": {SearchResult: tables.search_result_html},
 }
 

@@ -7,6 +7,7 @@ any run), with no widgets and no I/O. `widgets` puts them on screen and keeps th
     message(text, kind)            an inline note: "error", "ok" or "info"
     rerun_choices(workflow)        (label, task id) pairs for "rerun from", the start first
     input_template(definition)     a starting JSON input for the Execute form
+    static_panel(parts)            the panel as plain HTML, for a saved notebook read without a kernel
 """
 
 from __future__ import annotations
@@ -138,6 +139,12 @@ def task_table(workflow: Any) -> str:
         return f"<div style='color:{_MUTED};font-size:12px'>no tasks scheduled yet</div>"
     return (f"<div class='conductor-nb-tasks' style='overflow-x:auto'>"
             f"{tables.table(records.rows(tasks, records.TASK_COLUMNS), columns, f'{len(tasks)} tasks')}</div>")
+
+
+def static_panel(parts: list[str]) -> str:
+    """What a panel shows (its header, message, diagram, tasks...) in one bordered box of HTML, with no widgets."""
+    return ("<div class='conductor-nb-static' style='border:1px solid #CFD8DC;border-radius:6px;"
+            "padding:8px 10px'>" + "".join(part for part in parts if part) + "</div>")
 
 
 def message(text: str = "", kind: str = "info") -> str:

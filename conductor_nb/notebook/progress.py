@@ -2,6 +2,7 @@
 line updated in place (a display with a display_id in Jupyter; a carriage-return line elsewhere).
 
     run = executor.execute(...)            # in a notebook: a progress line appears if it takes over half a second
+                                           # (on the embedded engine and on a Conductor server alike)
     wf = watch(executor, workflow_id)      # follow a running execution until it ends (or `timeout`)
     wf = await wait_for(workflow_id)       # the same without blocking the kernel's event loop
 
@@ -15,16 +16,20 @@ import html
 import sys
 import threading
 import time
+import uuid
 from typing import Any, Callable, Optional
 
-from ..models import StartWorkflowRequest, WorkflowStateUpdate, WorkflowStatus
+from ..errors import NotFoundError
+from ..models import StartWorkflowRequest, Workflow, WorkflowRun, WorkflowStateUpdate, WorkflowStatus
 from .connection import api_of
 from .dot import STATUS_COLOURS, WORKFLOW_STATUS_AS_TASK
 from .records import TASK_FAILED
 
 SHOW_AFTER_SECONDS = 0.5  # a faster execute shows nothing
 INTERVAL_SECONDS = 0.5
+FIRST_POLL_SECONDS = 0.05  # a remote execute polls after this, then twice as long each time, up to INTERVAL_SECONDS
 _DONE = {"COMPLETED", "COMPLETED_WITH_ERRORS", "SKIPPED", "CANCELED", *TASK_FAILED}
+_PENDING = {"SCHEDULED", "IN_PROGRESS"}
 
 
 class ProgressLine:
@@ -38,8 +43,8 @@ class ProgressLine:
         self._parent = _display_parent()  # the cell this line belongs to, whichever thread updates it
         self._terminal_width = 0
 
-    def update(self, workflow: Any = None, final: bool = False) -> None:
-        """Show `workflow`'s progress now (None: only the elapsed time is known)."""
+    def update(self, workflow: Any, final: bool = False) -> None:
+        """Show `workflow`'s progress now (`final`: it is the last update)."""
         line = _Line(self.label, workflow, time.monotonic() - self.started)
         if _in_kernel():
             self._update_display(line)
@@ -81,19 +86,16 @@ class _Line:
         self.workflow_id = getattr(workflow, "workflow_id", None) or ""
 
     def text(self) -> str:
-        tasks = f"{self.done}/{self.scheduled} tasks done, " if self.workflow is not None else ""
         ident = f" {self.workflow_id}" if self.workflow_id else ""
-        return f"{self.label}{ident}: {self.status}, {tasks}{self.elapsed:.1f} s"
+        return f"{self.label}{ident}: {self.status}, {self.done}/{self.scheduled} tasks done, {self.elapsed:.1f} s"
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         _, _, colour = STATUS_COLOURS.get(WORKFLOW_STATUS_AS_TASK.get(self.status, ""), STATUS_COLOURS["IN_PROGRESS"])
-        bar = (f"<progress value='{self.done}' max='{max(self.scheduled, 1)}' style='width:12em;vertical-align:middle'>"
-               "</progress> " if self.workflow is not None else "")
-        markup = (f"<div style='font-size:12px'>{bar}<b>{html.escape(self.label)}</b> "
+        markup = (f"<div style='font-size:12px'><progress value='{self.done}' max='{max(self.scheduled, 1)}' "
+                  f"style='width:12em;vertical-align:middle'></progress> <b>{html.escape(self.label)}</b> "
                   f"<code>{html.escape(self.workflow_id)}</code> "
                   f"<span style='color:{colour}'>{html.escape(self.status)}</span> · "
-                  + (f"{self.done}/{self.scheduled} tasks done · " if self.workflow is not None else "")
-                  + f"{self.elapsed:.1f} s</div>")
+                  f"{self.done}/{self.scheduled} tasks done · {self.elapsed:.1f} s</div>")
         return {"text/plain": self.text(), "text/html": markup}
 
 
@@ -111,11 +113,10 @@ def _elapsed(workflow: Any, fallback: float) -> float:
 class Monitor:
     """Follows an execution on a background thread, keeping a ProgressLine current, until `stop()`.
 
-    Nothing is shown for runs that end within SHOW_AFTER_SECONDS. With no `workflow_id` (a remote execute,
-    whose id is known only when it returns), the line shows the elapsed time alone.
+    Nothing is shown for runs that end within SHOW_AFTER_SECONDS.
     """
 
-    def __init__(self, api: Any, workflow_id: Optional[str], label: str,
+    def __init__(self, api: Any, workflow_id: str, label: str,
                  show_after: float = SHOW_AFTER_SECONDS, interval: float = INTERVAL_SECONDS):
         self.api = api
         self.workflow_id = workflow_id
@@ -144,7 +145,7 @@ class Monitor:
             return
         while True:
             try:
-                workflow = self.api.get_workflow(self.workflow_id, True) if self.workflow_id else None
+                workflow = self.api.get_workflow(self.workflow_id, True)
                 if self._stop.is_set():
                     return
                 self.line.update(workflow)
@@ -160,23 +161,17 @@ def execute_workflow(executor: Any, request: StartWorkflowRequest, wait_until_ta
                      wait_for_seconds: int, request_id: Optional[str], original: Callable) -> Any:
     """WorkflowExecutor.execute_workflow, showing progress while it waits; same arguments, result and errors.
 
-    On the embedded engine it is start_workflow, then the engine's own wait (update_workflow_state with nothing
-    to update: "wait as execute does"), so the id is known while it runs; elsewhere the original call runs with
-    an elapsed-time line.
+    It starts the workflow first, so its id (and with it the task counts) is known while it runs. Then it waits
+    as a sync execute does: on the embedded engine with the engine's own wait (update_workflow_state with nothing
+    to update), against a server by polling get_workflow (`_poll`), which every Conductor serves.
     """
     if threading.current_thread() is not threading.main_thread():  # a worker or helper thread: no cell to show in
         return original(executor, request, wait_until_task_ref, wait_for_seconds, request_id)
     client = executor.workflow_client
     label = request.name or "workflow"
-    if not client.configuration.embedded:
-        monitor = Monitor(client.api, None, label).start()
-        run = None
-        try:
-            run = original(executor, request, wait_until_task_ref, wait_for_seconds, request_id)
-            return run
-        finally:
-            monitor.stop(run)
     workflow_id = client.api.start_workflow(request)
+    if not client.configuration.embedded:
+        return _poll(client.api, workflow_id, label, wait_until_task_ref, wait_for_seconds, request_id)
     monitor = Monitor(client.api, workflow_id, label).start()
     run = None
     try:
@@ -185,6 +180,69 @@ def execute_workflow(executor: Any, request: StartWorkflowRequest, wait_until_ta
         return run
     finally:
         monitor.stop(run)
+
+
+def _poll(api: Any, workflow_id: str, label: str, wait_until_task_ref: Optional[str] = None,
+          wait_for_seconds: float = 10, request_id: Optional[str] = None) -> WorkflowRun:
+    """A sync execute's wait by polling: until the workflow ends, a task of `wait_until_task_ref` (references,
+    comma-separated) ends, it waits for a signal (a WAIT with no duration or until, here or in a running
+    sub-workflow), or `wait_for_seconds` pass. Shows the progress line meanwhile; returns what execute returns."""
+    targets = {r.strip() for r in (wait_until_task_ref or "").split(",") if r.strip()}
+    line = ProgressLine(label)
+    deadline = line.started + (wait_for_seconds if wait_for_seconds is not None else 10)
+    pause = FIRST_POLL_SECONDS
+    while True:
+        workflow = api.get_workflow(workflow_id, True)
+        done = _sync_execute_done(api, workflow, targets)
+        timed_out = not done and time.monotonic() >= deadline
+        if line.shown or time.monotonic() - line.started >= SHOW_AFTER_SECONDS:
+            try:
+                line.update(workflow, final=done or timed_out)
+            except Exception:  # progress is a courtesy: never disturb the execution it reports on
+                pass
+        if done or timed_out:
+            return _workflow_run(workflow, request_id or str(uuid.uuid4()), timed_out)
+        time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+        pause = min(pause * 2, INTERVAL_SECONDS)
+
+
+def _sync_execute_done(api: Any, workflow: Workflow, targets: set[str]) -> bool:
+    if _ended(workflow):
+        return True
+    if targets and any(t.status not in _PENDING and _reference_in(t.reference_task_name or "", targets)
+                       for t in workflow.tasks or []):
+        return True
+    return _waits_for_signal(api, workflow)
+
+
+def _reference_in(ref: str, targets: set[str]) -> bool:
+    return ref in targets or ref.split("__")[0] in targets  # a loop's ref__2 is an iteration of ref
+
+
+def _waits_for_signal(api: Any, workflow: Workflow) -> bool:
+    for task in workflow.tasks or []:
+        if task.task_type == "WAIT" and task.status == "IN_PROGRESS":
+            given = task.input_data or {}
+            if not given.get("duration") and not given.get("until"):
+                return True
+        elif task.task_type == "SUB_WORKFLOW" and task.status in _PENDING and task.sub_workflow_id:
+            try:
+                if _waits_for_signal(api, api.get_workflow(task.sub_workflow_id, True)):
+                    return True
+            except NotFoundError:
+                continue
+    return False
+
+
+def _workflow_run(workflow: Workflow, request_id: str, timed_out: bool) -> WorkflowRun:
+    """The WorkflowRun a sync execute returns, from the Workflow as last read."""
+    return WorkflowRun(
+        response_type="TARGET_WORKFLOW", target_workflow_id=workflow.workflow_id,
+        target_workflow_status=workflow.status, request_id=request_id, workflow_id=workflow.workflow_id,
+        correlation_id=workflow.correlation_id, input=workflow.input, output=workflow.output,
+        signal_timeout=timed_out, priority=workflow.priority, variables=workflow.variables, tasks=workflow.tasks,
+        created_by=workflow.created_by, create_time=workflow.create_time, status=workflow.status,
+        update_time=workflow.update_time, reason_for_incompletion=workflow.reason_for_incompletion)
 
 
 # -- watch / wait_for -----------------------------------------------------------------------------------------------

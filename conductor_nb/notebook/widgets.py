@@ -15,6 +15,7 @@ is closed, and starts again when an action (retry, restart, resume, rerun, execu
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from typing import Any, Callable, Optional
@@ -105,14 +106,20 @@ def launcher(client: Any = None, *, interval: float = INTERVAL_SECONDS) -> Launc
 
 
 class _Shown:
-    """Displays as its `widget` (an ipywidgets box), with a short text for front-ends without widgets."""
+    """Displays as its `widget` (an ipywidgets box). For a reader without a kernel (a notebook on GitHub, nbviewer)
+    the same output also carries what the widget shows now as static HTML, and a short text."""
 
     widget: w.Box
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
         bundle = (self.widget._repr_mimebundle_(**kwargs) if self.widget.comm is not None else None) or {}
+        bundle["text/html"] = views.static_panel(self._static_parts())
         bundle["text/plain"] = repr(self)
         return bundle
+
+    def _static_parts(self) -> list[str]:
+        """The HTML of what the widget shows now, top to bottom."""
+        raise NotImplementedError
 
 
 class ExecutionPanel(_Shown):
@@ -223,6 +230,10 @@ class ExecutionPanel(_Shown):
         while self.refresh() is not None and not views.is_terminal(self.status) and time.monotonic() < deadline:
             time.sleep(min(self.interval, max(0.0, deadline - time.monotonic())))
         return self.status
+
+    def _static_parts(self) -> list[str]:
+        with self._lock:  # the header, the last message, the diagram and the task table
+            return [self._header.value, self._message.value, self._diagram.value, self._tasks.value]
 
     def close(self) -> None:
         """Stop following and remove the panel from the notebook."""
@@ -457,8 +468,8 @@ class ExecutionPanel(_Shown):
             raise ValueError("no workflow to execute: pick one, or make a panel of a workflow or a run")
         request = StartWorkflowRequest(name=definition.name, version=definition.version, input=data,
                                        correlation_id=correlation_id)
-        if self.workflow is not None and definition.tasks:
-            try:  # a run started from an unregistered definition (workflow.execute) starts again from that one
+        if definition.tasks:
+            try:  # an unregistered definition (a ConductorWorkflow, or a run of one) starts inline, as execute does
                 self.metadata_client.get_workflow_def(definition.name, definition.version)
             except NotFoundError:
                 request.workflow_def = definition
@@ -556,10 +567,12 @@ class Launcher(_Shown):
 
     def wait(self, timeout: float = 30) -> Optional[str]:
         """Block until the run ends (or `timeout` seconds pass), keeping the panel current; returns its status."""
-        deadline = time.monotonic() + timeout
-        while self.refresh() is not None and not views.is_terminal(self.status) and time.monotonic() < deadline:
-            time.sleep(min(self.interval, max(0.0, deadline - time.monotonic())))
-        return self.status
+        return self.panel.wait(timeout)
+
+    def _static_parts(self) -> list[str]:
+        listed = "".join(f"<li>{html.escape(views.definition_label(d))}</li>" for d in self.definitions)
+        return [self._title.value, f"<ul style='font-size:12px;margin:4px 0'>{listed}</ul>", self._message.value,
+                *self.panel._static_parts()]
 
     def close(self) -> None:
         """Stop the panel's refreshing and remove the launcher from the notebook."""

@@ -15,6 +15,7 @@ from ..models import (
     WorkflowRun,
     WorkflowTask,
 )
+from ..models.display import DiagramDisplay
 from .task import TaskInterface, to_workflow_tasks
 from .tasks import ForkTask, InlineSubWorkflowTask, JoinTask
 
@@ -25,8 +26,9 @@ def _unique_suffix() -> str:
     return uuid.uuid4().hex
 
 
-class ConductorWorkflow:
-    """A workflow definition being built, bound to the WorkflowExecutor that registers and runs it."""
+class ConductorWorkflow(DiagramDisplay):
+    """A workflow definition being built, bound to the WorkflowExecutor that registers and runs it; in Jupyter it
+    shows as its diagram (`to_dot()` and `render(path)` draw it for scripts)."""
 
     def __init__(self, executor, name: str, version: Optional[int] = None, description: Optional[str] = None):
         self._executor = executor

@@ -612,3 +612,55 @@ def test_importing_the_notebook_layer_stays_light():
             "heavy = {'IPython', 'pandas', 'ipywidgets', 'graphviz', 'numpy'} & set(sys.modules); "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_importing_conductor_nb_loads_no_notebook_library_and_drawing_loads_the_diagrams_only():
+    code = ("import sys, conductor_nb\n"
+            "heavy = {'IPython', 'pandas', 'ipywidgets', 'graphviz', 'numpy'}\n"
+            "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
+            "assert 'conductor_nb.notebook.diagrams' not in sys.modules\n"
+            "wf = conductor_nb.ConductorWorkflow(None, 'light', 1) >> conductor_nb.SimpleTask('t', 't')\n"
+            "assert wf.to_dot().startswith('digraph') and wf.to_workflow_def().to_dot().startswith('digraph')\n"
+            "assert 'conductor_nb.notebook.diagrams' in sys.modules\n"
+            "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- the models' own display methods -----------------------------------------------------------------------------
+
+def _display_subjects():
+    from conductor_nb import ConductorWorkflow, SimpleTask
+
+    built = ConductorWorkflow(None, "shown", 1) >> SimpleTask("worker_a", "a") >> SimpleTask("worker_b", "b")
+    defn = built.to_workflow_def()
+    workflow = execution(defn, run("a", "COMPLETED", 1, end=2_000), run("b", "IN_PROGRESS", 2))
+    return {"ConductorWorkflow": built, "WorkflowDef": defn, "Workflow": workflow,
+            "WorkflowRun": WorkflowRun.from_dict(workflow.to_dict())}
+
+
+@pytest.mark.parametrize("kind", ["ConductorWorkflow", "WorkflowDef", "Workflow", "WorkflowRun"])
+def test_definitions_and_executions_draw_themselves(engine, tmp_path, kind):
+    subject = _display_subjects()[kind]
+    assert subject.to_dot() == to_dot(subject)
+    assert subject.to_dot(rankdir="LR") == to_dot(subject, rankdir="LR")
+    assert subject._repr_mimebundle_() == mimebundle(subject)
+    assert subject._repr_mimebundle_()["image/svg+xml"].startswith("<svg")
+    assert set(subject._repr_mimebundle_(include=["text/plain"])) == {"text/plain"}
+    assert set(subject._repr_mimebundle_(exclude=["text/plain"])) == {"image/svg+xml"}
+    assert subject.render(tmp_path / "d.svg") == tmp_path / "d.svg"
+    ET.parse(tmp_path / "d.svg")
+    assert subject.render(tmp_path / "d.png").read_bytes().startswith(b"\x89PNG")
+    assert subject.render(tmp_path / "d", format="dot").read_text() == to_dot(subject)
+    if kind in ("Workflow", "WorkflowRun"):
+        assert "IN_PROGRESS" in subject.to_dot()  # drawn as an execution
+
+
+@pytest.mark.parametrize("kind", ["ConductorWorkflow", "WorkflowDef", "Workflow", "WorkflowRun"])
+def test_a_models_display_never_raises(monkeypatch, tmp_path, kind):
+    monkeypatch.setenv(diagrams.ENGINE_ENV, "/nonexistent/dot")
+    bundle = _display_subjects()[kind]._repr_mimebundle_()
+    assert set(bundle) == {"text/plain"} and "diagram unavailable" in bundle["text/plain"]
+    broken = Workflow.from_dict({"status": "NOT_A_STATUS", "tasks": [{"status": 42, "seq": "x"}]})
+    assert "text/plain" in broken._repr_mimebundle_()
+    with pytest.raises(RenderError):
+        _display_subjects()[kind].render(tmp_path / "never.svg")

@@ -4,6 +4,7 @@ workers (start, replace, output, TaskHandler, shutdown) and execute progress. Ou
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -74,6 +75,7 @@ assert run.status == 'COMPLETED', run.status
 """)
     for expression in ("wf", "wf.to_workflow_def()", "run", "ex.get_workflow(run.workflow_id)"):
         outputs = kernel.run(expression)
+        assert len(outputs) == 1, (expression, outputs)  # shown once: a registered formatter or the model's own
         assert "image/svg+xml" in mimetypes(outputs), expression
         svg = outputs[0].data["image/svg+xml"]
         assert svg.lstrip().startswith("<svg") and "disp_task_ref" in svg
@@ -259,6 +261,101 @@ def cw_slow(x):
     assert [o.output_type for o in quick] == ["stream"]
 
 
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory):
+    """A `conductor-nb server` subprocess on 127.0.0.1, on a port the system picks, over a fresh SQLite file."""
+    directory = tmp_path_factory.mktemp("server")
+    log = directory / "server.log"
+    with open(log, "w") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "conductor_nb.cli", "--db", str(directory / "server.db"),
+                                    "server", "--host", "127.0.0.1", "--port", "0"],
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        deadline = time.monotonic() + 30
+        while not (found := re.search(r"serving (http://\S+/api)", log.read_text())):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        yield found.group(1)
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_long_execute_against_a_server_shows_its_task_counts(kernel, server_url):
+    """Against a server the execute starts the workflow and follows it with get_workflow, so the line has the
+    id and the task counts, and it returns the WorkflowRun the server's own execute returns."""
+    kernel.run(f"""
+remote = WorkflowExecutor(Configuration(server_api_url={server_url!r}))
+def remote_flow(name, *tasks):
+    wf = ConductorWorkflow(name=name, executor=remote, version=1)
+    for task in tasks:
+        wf >> task
+    wf.register(True)
+    return wf
+slow = remote_flow('remote_slow', WaitTask('first', wait_for_seconds=1), WaitTask('second', wait_for_seconds=1))
+""")
+    outputs = kernel.run("""
+published = []  # every version of the line the kernel sends, not only the last one the notebook keeps
+publisher = get_ipython().display_pub
+publisher.publish = lambda data, *a, _publish=publisher.publish, **kw: (published.append(data.get('text/plain')),
+                                                                          _publish(data, *a, **kw))[1]
+try:
+    run = remote.execute('remote_slow', 1, {'x': 1})
+finally:
+    del publisher.publish
+print(type(run).__name__, run.status, run.signal_timeout, len(run.tasks))
+""")
+    progress = [o for o in outputs if o.output_type == "display_data"]
+    assert len(progress) == 1, outputs  # one line, updated in place
+    line = progress[0].data["text/plain"]
+    assert re.match(r"remote_slow [0-9a-f-]{36}: COMPLETED, 2/2 tasks done, \d+\.\d s$", line), line
+    assert "<progress value='2' max='2'" in progress[0].data["text/html"]
+    assert outputs[-1].text == "WorkflowRun COMPLETED False 2\n"
+    lines = eval(text(kernel.run("print(published)")))
+    running = [shown for shown in lines if ": RUNNING, " in shown]
+    assert running and all(re.search(r"[0-9a-f-]{36}: RUNNING, [01]/[12] tasks done", shown) for shown in running), \
+        lines  # while it ran, not only once it returned
+
+    # the same shape as the server's own sync execute (which the notebook no longer calls)
+    out = text(kernel.run("""
+request = StartWorkflowRequest(name='remote_slow', version=1, input={'x': 1})
+theirs = remote.workflow_client.api.execute_workflow(request, 'req-1', None, 10)
+ours = remote.execute_workflow(request, None, 10, 'req-1')
+strip = lambda run: {k: v for k, v in run.to_dict().items() if k not in ('tasks', 'targetWorkflowId', 'workflowId',
+                                                                          'createTime', 'updateTime')}
+print(strip(ours) == strip(theirs), sorted(ours.to_dict()) == sorted(theirs.to_dict()), ours.request_id)
+"""))
+    assert out.splitlines()[-1] == "True True req-1"
+
+
+def test_an_execute_against_a_server_returns_when_the_sync_execute_would(kernel, server_url):
+    kernel.run(f"""
+remote = WorkflowExecutor(Configuration(server_api_url={server_url!r}))
+def remote_flow(name, *tasks):
+    wf = ConductorWorkflow(name=name, executor=remote, version=1)
+    for task in tasks:
+        wf >> task
+    wf.register(True)
+    return wf
+remote_flow('remote_signal', WaitTask('hold'))
+remote_flow('remote_steps', WaitTask('step', wait_for_seconds=1), WaitTask('long', wait_for_seconds=30))
+def timed(**kw):
+    began = time.monotonic()
+    run = remote.execute(**kw)
+    return run, time.monotonic() - began
+""")
+    quick = kernel.run("run, took = timed(name='remote_signal', version=1)\n"
+                       "print(run.status, run.signal_timeout, [t.status for t in run.tasks], took < 0.5)")
+    assert [o.output_type for o in quick] == ["stream"]  # a quick one shows no line
+    assert quick[0].text == "RUNNING False ['IN_PROGRESS'] True\n"  # a WAIT for a signal: it returns at once
+    out = text(kernel.run("run, took = timed(name='remote_steps', version=1, wait_until_task_ref='step')\n"
+                          "print(run.status, run.signal_timeout, [t.status for t in run.tasks], took < 5)"))
+    assert out.splitlines()[-1] == "RUNNING False ['COMPLETED', 'IN_PROGRESS'] True"
+    out = text(kernel.run("run, took = timed(name='remote_steps', version=1, wait_for_seconds=2)\n"
+                          "print(run.status, run.signal_timeout, [t.status for t in run.tasks], 1.9 < took < 5)"))
+    assert out.splitlines()[-1] == "RUNNING True ['COMPLETED', 'IN_PROGRESS'] True"
+
+
 def test_watch_and_await_wait_for(kernel):
     out = text(kernel.run("""
 wid = flow('cw_slow_flow', 'cw_slow').start_workflow_with_input({'x': 2})
@@ -340,6 +437,20 @@ print(sorted(get_ipython().display_formatter.format(wf)[0]))
 """))
     lines = out.splitlines()
     assert lines[-3] == "[] OutStream False"
-    assert lines[-2] == "['text/plain']"
+    assert lines[-2] == "['image/svg+xml', 'text/plain']"  # a definition draws itself (_repr_mimebundle_)
     assert lines[-1] == "['image/svg+xml', 'text/plain']"
+
+
+def test_switched_off_an_execution_is_still_a_diagram_and_switched_on_it_has_its_table(kernel):
+    out = text(kernel.run("""
+from conductor_nb.notebook import deactivate, activate
+done = ex.get_workflow(flow('cw_off_table', 'cw_off_table').start_workflow_with_input({'x': 1}))
+deactivate()
+print(sorted(get_ipython().display_formatter.format(done)[0]))
+activate(get_ipython())
+print(sorted(get_ipython().display_formatter.format(done)[0]))
+"""))
+    lines = out.splitlines()
+    assert lines[-2] == "['image/svg+xml', 'text/plain']"
+    assert lines[-1] == "['image/svg+xml', 'text/html', 'text/plain']"
 

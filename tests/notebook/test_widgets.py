@@ -211,6 +211,28 @@ def test_a_panel_of_a_definition_starts_with_the_form_open(ex, client, panels):
     assert workflow_id == p.workflow_id and ex.get_workflow(workflow_id).input == {"item": "cup"}
 
 
+@pytest.mark.parametrize("as_definition", [False, True], ids=["ConductorWorkflow", "WorkflowDef"])
+def test_a_panel_of_an_unregistered_workflow_starts_its_definition_inline(ex, client, panels, as_definition):
+    wf = ConductorWorkflow(name="pw_unregistered", executor=ex, version=1)
+    wf >> WaitTask("hold")
+    p = open_panel(panels, wf.to_workflow_def() if as_definition else wf, client)
+    assert "execute" in enabled(p)
+    workflow_id = p.execute({"x": 1})
+    assert workflow_id and p.error is None, p.message
+    assert args_of(client, "start_workflow")[0].workflow_def.name == "pw_unregistered"
+    run = ex.get_workflow(workflow_id)
+    assert (run.workflow_name, run.status, run.input) == ("pw_unregistered", "RUNNING", {"x": 1})
+    assert [t.reference_task_name for t in run.tasks] == ["hold"]
+    with pytest.raises(NotFoundError):  # started, not registered
+        ex.metadata_client.get_workflow_def("pw_unregistered", 1)
+
+
+def test_a_panel_of_a_registered_workflow_starts_it_by_name(ex, client, panels):
+    p = open_panel(panels, ex.metadata_client.get_workflow_def("pw_order", 1), client)
+    assert p.execute({"item": "cup"})
+    assert args_of(client, "start_workflow")[0].workflow_def is None
+
+
 # -- errors, inline ------------------------------------------------------------------------------------------------
 
 def test_errors_show_inline_and_never_raise(ex, client, run_id, panels):
@@ -319,6 +341,22 @@ def test_the_panel_displays_as_a_widget_with_a_text_fallback(ex, run_id, panels)
     assert p.buttons["terminate"]._dom_classes == ("conductor-nb-terminate",)
 
 
+def test_the_panel_display_carries_a_static_html_view_for_readers_without_a_kernel(ex, run_id, panels):
+    p = open_panel(panels, run_id, ex)
+    static = p._repr_mimebundle_()["text/html"]
+    assert "conductor-nb-static" in static and "data-status='RUNNING'" in static and run_id in static
+    assert "<svg" in static and "work_ref" in static  # the diagram
+    assert "<table" in static and "pw_work" in static  # the task table
+    p.terminate("enough")
+    static = p._repr_mimebundle_()["text/html"]
+    assert "data-status='TERMINATED'" in static and "terminated: enough" in static
+    p.close()
+    assert "<svg" in p._repr_mimebundle_()["text/html"]  # a closed widget still leaves the picture
+    waiting = open_panel(panels, ex.metadata_client.get_workflow_def("pw_order", 1), ex)
+    static = waiting._repr_mimebundle_()["text/html"]
+    assert "NOT STARTED" in static and "<svg" in static and "<table" not in static
+
+
 def test_sources_the_panel_accepts(ex, config, run_id, panels):
     from conductor_nb import OrkesClients
     from conductor_nb.notebook import use
@@ -370,6 +408,20 @@ def test_launcher_lists_registered_workflows_and_runs_the_one_picked(ex, client,
 
     found.select("nope")
     assert "no registered workflow nope" in found._message.value
+    static = found._repr_mimebundle_()["text/html"]
+    assert "Registered workflows" in static and "no registered workflow nope" in static and "<svg" in static
+    assert "<li>pw_greet  v2  — say hello</li>" in static and "<li>pw_order  v1  — work, then wait</li>" in static
+
+
+def test_launcher_wait_follows_the_run_it_started(ex, panels):
+    found = launcher(ex, interval=0.02)
+    panels.append(found.panel)
+    found.select("pw_order")
+    workflow_id = found.execute({"item": "tray"})
+    assert found.wait(timeout=0.1) == "RUNNING"
+    complete(ex, workflow_id, "work_ref")
+    ex.signal(workflow_id, "COMPLETED", {})
+    assert found.wait(timeout=5) == "COMPLETED" and found.panel.status == "COMPLETED"
 
 
 def test_launcher_shows_a_listing_error_inline(ex, panels):
