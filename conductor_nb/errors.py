@@ -32,9 +32,12 @@ class ConductorError(Exception):
         self.message = message
         self.validation_errors = list(validation_errors or [])
 
-    def to_dict(self) -> dict:
-        """Conductor's ErrorResponse body for this error."""
-        body: dict[str, Any] = {"status": self.status, "message": self.message, "retryable": self.retryable}
+    def to_dict(self, instance: Optional[str] = None) -> dict:
+        """Conductor's ErrorResponse body for this error; a server names itself in `instance` (its host name)."""
+        body: dict[str, Any] = {"status": self.status, "message": self.message}
+        if instance is not None:
+            body["instance"] = instance
+        body["retryable"] = self.retryable
         if self.validation_errors:
             body["validationErrors"] = [v.to_dict() for v in self.validation_errors]
         return body

@@ -29,8 +29,8 @@ class TokenRejected(AuthError):
         super().__init__(message)
         self.code = code
 
-    def to_dict(self) -> dict:
-        return {**super().to_dict(), "error": self.code}
+    def to_dict(self, instance: Optional[str] = None) -> dict:
+        return {**super().to_dict(instance), "error": self.code}
 
 
 class TokenIssuer:

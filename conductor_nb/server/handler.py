@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from http.server import BaseHTTPRequestHandler
 from typing import Optional
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +24,7 @@ JSON = "application/json"
 TEXT = "text/plain;charset=UTF-8"
 MAX_BODY_BYTES = 64 * 1024 * 1024
 IDLE_TIMEOUT_S = 300  # an idle keep-alive connection is closed after this long
+INSTANCE = socket.gethostname()  # error bodies name the server, as Conductor's do
 ROUTER = Router()
 
 
@@ -151,7 +153,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send_error(self, error: ConductorError) -> None:
         headers = {"Allow": ", ".join(error.allowed)} if isinstance(error, MethodNotAllowed) else {}
-        self._send(error.status, _json(error.to_dict()), JSON, headers)
+        self._send(error.status, _json(error.to_dict(INSTANCE)), JSON, headers)
 
     def _send(self, status: int, body: bytes = b"", content_type: str = "", headers: Optional[dict] = None) -> None:
         self.send_response(status)

@@ -14,8 +14,10 @@ from .worker import Worker
 
 log = logging.getLogger("conductor_nb.worker")
 
-LONG_POLL_MS = 500  # how long one poll waits for work; also bounds how long a stop request takes to be seen
+MAX_POLL_TIMEOUT_MS = 500  # a longer poll_timeout is cut to this, so that a stop request is seen within a second
 MAX_BACKOFF_S = 10.0
+EMPTY_POLL_BACKOFF_CAP_S = 1.0  # the longest wait between polls a server answers at once with nothing
+HELD = 0.9  # a poll answered after this share of its timeout was held by the server (allowing for clock grain)
 UPDATE_PATIENCE_S = 60.0
 
 
@@ -56,6 +58,8 @@ class TaskRunner:
 
     def _run(self) -> None:
         failures = 0
+        empty_polls = 0  # in a row, each answered sooner than its timeout
+        timeout_ms = min(self.worker.poll_timeout, MAX_POLL_TIMEOUT_MS)
         me = threading.get_ident()
         task: Optional[Task] = None  # a task handed over by update-v2, run without polling
         while True:
@@ -67,9 +71,10 @@ class TaskRunner:
                 self._stop.wait(self.worker.poll_interval / 1000)
                 continue
             if task is None:
+                began = time.monotonic()
                 try:
                     tasks = self.api.batch_poll_tasks(self.worker.task_definition_name, self.worker.worker_id, 1,
-                                                      LONG_POLL_MS, self.worker.domain)
+                                                      timeout_ms, self.worker.domain)
                 except Exception as e:  # the server is down or restarting: back off and try again, quietly
                     failures += 1
                     (log.warning if failures == 1 else log.debug)(
@@ -80,13 +85,24 @@ class TaskRunner:
                     log.info("polling %s works again", self.worker.task_definition_name)
                     failures = 0
                 if not tasks:
+                    held = timeout_ms > 0 and time.monotonic() - began >= HELD * timeout_ms / 1000
+                    empty_polls = 0 if held else empty_polls + 1
+                    if empty_polls:  # the server did not hold the poll: do not spin against it
+                        self._stop.wait(self._empty_poll_backoff(empty_polls))
                     continue
+                empty_polls = 0
                 task = tasks[0]
             self._in_flight[me] = task
             try:
                 task = self._report(self.worker.execute(task))
             finally:
                 self._in_flight.pop(me, None)
+
+    def _empty_poll_backoff(self, empty_polls: int) -> float:
+        """The worker's poll_interval, doubled for each further empty poll in a row, up to a second (or the
+        interval, if longer)."""
+        interval = max(self.worker.poll_interval, 1) / 1000
+        return max(interval, min(EMPTY_POLL_BACKOFF_CAP_S, interval * 2 ** min(empty_polls - 1, 16)))
 
     def _report(self, result: TaskResult) -> Optional[Task]:
         """Send the result (update-v2: the reply may hand over the next task, saving a poll); retry while the

@@ -200,7 +200,7 @@ def test_an_oversized_body_is_refused_with_a_clear_413(server):
     status, body = raw_request(server, head, b"{")
     assert status == 413
     assert body == {"status": 413, "message": f"The request body is larger than {MAX_BODY_BYTES} bytes",
-                    "retryable": False}
+                    "instance": socket.gethostname(), "retryable": False}
     chunked = "POST /api/workflow/big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
     status, body = raw_request(server, chunked, f"{MAX_BODY_BYTES + 1:x}\r\n".encode())
     assert status == 413 and "larger than" in body["message"]

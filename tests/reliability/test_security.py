@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 
 import requests
@@ -74,8 +75,8 @@ def test_missing_invalid_and_expired_tokens_get_orkes_401s(engine):
         time.sleep(0.6)
         expired = requests.get(url, headers={"X-Authorization": token})
         assert expired.status_code == 401
-        assert expired.json() == {"status": 401, "message": "Token has expired", "retryable": False,
-                                  "error": "EXPIRED_TOKEN"}
+        assert expired.json() == {"status": 401, "message": "Token has expired", "instance": socket.gethostname(),
+                                  "retryable": False, "error": "EXPIRED_TOKEN"}
         wrong = requests.post(f"{server.url}/token", json={"keyId": "app", "keySecret": "guess"})
         assert wrong.status_code == 401 and "error" not in wrong.json()
 

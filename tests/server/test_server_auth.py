@@ -1,5 +1,6 @@
 """Orkes-style auth: tokens from POST /api/token, and Orkes's 401 bodies for missing, invalid or expired ones."""
 
+import socket
 import time
 
 import pytest
@@ -42,8 +43,8 @@ def test_an_expired_token_is_expired_token(http, engine):
         time.sleep(0.3)
         answer = http.get(f"{server.url}/metadata/workflow", headers={"X-Authorization": issued})
     assert answer.status_code == 401
-    assert answer.json() == {"status": 401, "message": "Token has expired", "retryable": False,
-                             "error": "EXPIRED_TOKEN"}
+    assert answer.json() == {"status": 401, "message": "Token has expired", "instance": socket.gethostname(),
+                             "retryable": False, "error": "EXPIRED_TOKEN"}
 
 
 def test_wrong_credentials_are_refused_without_a_token_error_code(http, secured):

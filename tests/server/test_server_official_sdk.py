@@ -83,3 +83,21 @@ def test_task_client_polls_updates_and_logs(sdk_outcomes):
 
 def test_the_sdk_renews_an_expired_token_by_itself(sdk_outcomes):
     assert sdk_outcomes["after_token_expiry"] == []  # the definitions were unregistered just before
+
+
+def test_workflow_client_retries_a_failed_workflow(sdk_outcomes):
+    o = sdk_outcomes
+    assert o["restart_workflow"] is None and o["restarted"] == "RUNNING"
+    assert isinstance(o["fail_task"], str) and o["failed"] == "FAILED"
+    assert o["retry_workflow"] is None and o["retried"]["status"] == "RUNNING"
+    failed, again = o["retried"]["tasks"]
+    assert (failed["reference_task_name"], failed["status"]) == ("a_ref", "FAILED_WITH_TERMINAL_ERROR")
+    assert (again["reference_task_name"], again["status"]) == ("a_ref", "SCHEDULED")
+    assert again["retried_task_id"] == failed["task_id"]
+
+
+def test_workflow_client_tests_a_workflow_with_mocks(sdk_outcomes):
+    run = sdk_outcomes["test_workflow"]
+    assert run["status"] == "COMPLETED" and run["input"] == {"who": "test"} and run["output"] == {"mocked": "b"}
+    assert [(t["reference_task_name"], t["status"], t["output_data"]) for t in run["tasks"]] == [
+        ("a_ref", "COMPLETED", {"mocked": "a"}), ("b_ref", "COMPLETED", {"mocked": "b"})]

@@ -1,11 +1,14 @@
 """The server speaks Conductor's wire format: status codes, ErrorResponse bodies, text/plain ids, 204s, NON_NULL."""
 
+import socket
 import threading
 from types import SimpleNamespace
 
 import pytest
 import requests
 
+from conductor_nb import ConflictError, NotFoundError, WorkflowDef
+from conductor_nb.http import HttpConductor
 from conductor_nb.server import ConductorServer
 
 FLOW = {"name": "flow", "version": 1, "tasks": [{"name": "a", "taskReferenceName": "a_ref", "type": "SIMPLE"}]}
@@ -49,11 +52,24 @@ def test_void_endpoints_answer_200_with_an_empty_body(http, api_url, flow):
 def test_errors_are_conductor_error_responses(http, api_url, flow):
     missing = http.get(f"{api_url}/workflow/nope")
     assert missing.status_code == 404
-    assert missing.json() == {"status": 404, "message": "Workflow with id: nope not found.", "retryable": False}
+    # As Conductor 3.x: `instance` names the server's host, `code` is left out.
+    assert missing.json() == {"status": 404, "message": "Workflow with id: nope not found.",
+                              "instance": socket.gethostname(), "retryable": False}
     conflict = http.post(f"{api_url}/metadata/workflow", json=FLOW)
     assert conflict.status_code == 409 and conflict.json()["status"] == 409
     unknown = http.get(f"{api_url}/no/such/thing")
     assert unknown.status_code == 404 and unknown.json()["status"] == 404
+    assert conflict.json()["instance"] == unknown.json()["instance"] == socket.gethostname()
+
+
+def test_error_bodies_with_instance_map_to_the_engines_exceptions(api_url, flow):
+    client = HttpConductor(api_url)
+    with pytest.raises(NotFoundError) as missing:
+        client.get_workflow("nope")
+    assert (missing.value.status, missing.value.message) == (404, "Workflow with id: nope not found.")
+    with pytest.raises(ConflictError) as conflict:
+        client.register_workflow_def(WorkflowDef.from_dict(FLOW))
+    assert conflict.value.status == 409 and not conflict.value.retryable
 
 
 def test_bad_requests_name_the_field(http, api_url):
@@ -125,7 +141,7 @@ def test_an_operation_the_api_lacks_is_conductors_500(http):
         answer = http.get(f"{bare.url}/workflow/x")
     assert answer.status_code == 500
     assert answer.json() == {"status": 500, "message": "get_workflow is not supported by this server",
-                             "retryable": False}
+                             "instance": socket.gethostname(), "retryable": False}
 
 
 def test_health_at_both_paths(http, server):

@@ -8,6 +8,7 @@ import time
 
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.models import StartWorkflowRequest, TaskDef, TaskResult, WorkflowDef, WorkflowTask
+from conductor.client.http.models.workflow_test_request import TaskMock, WorkflowTestRequest
 from conductor.client.orkes_clients import OrkesClients
 
 outcomes = {}
@@ -71,10 +72,23 @@ def main():
     step("terminated", lambda: workflows.get_workflow(second).status)
     step("search", lambda: workflows.search(query="workflowType = 'sdk_flow'").to_dict())
     step("restart_workflow", lambda: workflows.restart_workflow(second))
-    step("retry_workflow", lambda: workflows.retry_workflow(second))
+    step("restarted", lambda: workflows.get_workflow(second, include_tasks=False).status)
+
+    failing = workflows.start_workflow(StartWorkflowRequest(name="sdk_flow", version=1, input={"who": "fails"}))
+    step("fail_task", lambda: tasks.update_task_by_ref_name(failing, "a_ref", "FAILED_WITH_TERMINAL_ERROR", {}))
+    step("failed", lambda: workflows.get_workflow(failing, include_tasks=False).status)
+    step("retry_workflow", lambda: workflows.retry_workflow(failing))
+    step("retried", lambda: workflows.get_workflow(failing).to_dict())
+
+    step("test_workflow", lambda: workflows.test_workflow(WorkflowTestRequest(
+        name="sdk_flow", version=1, input={"who": "test"}, task_ref_to_mock_output={
+            "a_ref": [TaskMock(status="COMPLETED", output={"mocked": "a"})],
+            "b_ref": [TaskMock(status="COMPLETED", output={"mocked": "b"})],
+        })).to_dict())
     step("get_by_correlation_ids", lambda: {k: len(v) for k, v in workflows.get_by_correlation_ids(
         "sdk_flow", ["corr-1"], include_completed=True).items()})
     step("update_variables", lambda: workflows.update_variables(workflow_id, {"x": 1}))
+    workflows.terminate_workflow(second, reason="done")  # Conductor archives only ended workflows
     step("delete_workflow", lambda: workflows.delete_workflow(second))
     step("deleted", lambda: workflows.get_workflow(second))
     step("unregister_workflow_def", lambda: metadata.unregister_workflow_def("sdk_flow", 1))
