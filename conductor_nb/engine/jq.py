@@ -1,8 +1,10 @@
 """jq for JSON_JQ_TRANSFORM, run as Conductor's JsonJqTransform runs it: the program over the whole task input.
 
 libjq holds the GIL while it runs and cannot be interrupted, so in-process a runaway program would freeze every
-thread of the engine: programs run in the sandbox worker processes, where the time limit kills the worker and a
-memory limit (RLIMIT_DATA) stops one that allocates without bound.
+thread of the engine: programs run in the sandbox worker processes, where the time limit kills the worker and, on
+Linux, a memory limit (RLIMIT_DATA) stops one that allocates without bound. macOS does not enforce RLIMIT_DATA (it
+limits only sbrk, which malloc does not use) and Windows has no rlimits (nor the `resource` module): there a program
+is held to its time limit only, and a worker that grew much during a request is replaced after it.
 
 A jq program cannot read files. Conductor's jackson-jq has no modules; libjq's `import` and `include` read `.jq` and
 `.json` files from any directory a program names (`import "name" as $s {search: "/dir"}`), and `modulemeta` reads a
@@ -17,6 +19,7 @@ import functools
 import json
 import os
 import re
+import sys
 from typing import Any, Callable
 
 from .scripting import SandboxError, WorkerDied, WorkerPool, WorkerTimedOut, forbid_file_access
@@ -144,14 +147,14 @@ def _is_key(program: str, end: int, stack: list[str], before: str) -> bool:
 # ---- The jq worker ------------------------------------------------------------------------------------------------
 
 _RECYCLE = 64 * 2**20  # bytes a worker may have grown by after a request (its heap kept what it freed) and serve on
+STATM = "/proc/self/statm"
 
 
 def _jq() -> Callable[[tuple], tuple[tuple, bool]]:
-    """The jq worker's handler: compiled programs are cached, as compiling takes about a millisecond. Each program
-    runs under RLIMIT_DATA: the worker's current data size, plus the memory limit, plus INPUT_ALLOWANCE times its
-    input's size. Once the handler is built the process can open no file (forbid_file_access)."""
-    import resource
-
+    """The jq worker's handler: compiled programs are cached, as compiling takes about a millisecond. Where the
+    worker can read its data size (Linux), each program runs under RLIMIT_DATA: that size, plus the memory limit,
+    plus INPUT_ALLOWANCE times its input's size. Once the handler is built the process can open no file
+    (forbid_file_access)."""
     import jq as libjq
 
     compiled = functools.lru_cache(maxsize=1000)(libjq.compile)  # Conductor caches 1000 compiled queries too
@@ -161,23 +164,18 @@ def _jq() -> Callable[[tuple], tuple[tuple, bool]]:
         compiled("error(\"x\")").input_text("null").text()
     except ValueError:
         pass
-    try:  # an open /proc/self/statm stays readable under Landlock
-        statm = os.open("/proc/self/statm", os.O_RDONLY)
-        page = os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, AttributeError):
-        statm = -1
-
-    def data_size() -> int | None:
-        """Bytes of the worker's data and stack mappings (what RLIMIT_DATA counts, and a little more)."""
-        return int(os.pread(statm, 256, 0).split()[5]) * page if statm >= 0 else None
-
-    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    resource = _resource()
+    data_size = _data_size_gauge()
+    size = data_size or _memory_gauge(resource)  # what tells whether the worker grew
+    limited = resource is not None and data_size is not None
+    if limited:
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     forbid_file_access()
 
     def handle(request: tuple) -> tuple[tuple, bool]:
         query, document, memory_limit = request
-        before = data_size()
-        if before is not None:
+        before = size() if size else None
+        if limited:
             limit = before + memory_limit + INPUT_ALLOWANCE * len(document)
             resource.setrlimit(resource.RLIMIT_DATA, (limit if hard == resource.RLIM_INFINITY else min(limit, hard),
                                                       hard))
@@ -188,11 +186,73 @@ def _jq() -> Callable[[tuple], tuple[tuple, bool]]:
         except MemoryError:
             return ("M", ""), False
         finally:
-            if before is not None:
+            if limited:
                 resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))
-        return reply, before is None or data_size() - before < _RECYCLE
+        return reply, before is None or size() - before < _RECYCLE
 
     return handle
+
+
+def _resource():
+    """The `resource` module, or None where there is none (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource
+
+
+def _data_size_gauge() -> Callable[[], int] | None:
+    """Linux: a function giving the bytes of this process's data and stack mappings (what RLIMIT_DATA counts, and a
+    little more), read from /proc/self/statm opened now (an open file stays readable under Landlock); else None."""
+    try:
+        page = os.sysconf("SC_PAGE_SIZE")
+        statm = os.open(STATM, os.O_RDONLY)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return lambda: int(os.pread(statm, 256, 0).split()[5]) * page
+
+
+def _memory_gauge(resource, platform: str = sys.platform) -> Callable[[], int] | None:
+    """Where there is no /proc: a function giving this process's memory in bytes, or None where none can be read.
+    With `resource` (macOS, the BSDs) the peak resident size, ru_maxrss: bytes on macOS, kilobytes elsewhere. A peak
+    never shrinks (on Linux a process even starts with its parent's), but growth beyond it shows. On Windows, the
+    private bytes (GetProcessMemoryInfo)."""
+    if resource is not None:
+        unit = 1 if platform == "darwin" else 1024
+        return lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
+    if platform == "win32":
+        return _windows_private_bytes()
+    return None
+
+
+def _windows_private_bytes() -> Callable[[], int] | None:
+    """A function giving this process's private bytes on Windows, or None if kernel32 does not offer them."""
+    import ctypes
+    from ctypes import wintypes
+
+    class Counters(ctypes.Structure):  # PROCESS_MEMORY_COUNTERS_EX
+        _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD)] + [
+            (name, ctypes.c_size_t) for name in (
+                "PeakWorkingSetSize", "WorkingSetSize", "QuotaPeakPagedPoolUsage", "QuotaPagedPoolUsage",
+                "QuotaPeakNonPagedPoolUsage", "QuotaNonPagedPoolUsage", "PagefileUsage", "PeakPagefileUsage",
+                "PrivateUsage")]
+
+    try:
+        kernel32 = ctypes.WinDLL("kernel32")
+        process = kernel32.GetCurrentProcess
+        process.restype = wintypes.HANDLE
+        query = kernel32.K32GetProcessMemoryInfo
+        query.argtypes = [wintypes.HANDLE, ctypes.POINTER(Counters), wintypes.DWORD]
+    except (AttributeError, OSError):
+        return None
+
+    def private_bytes() -> int:
+        counters = Counters()
+        counters.cb = ctypes.sizeof(Counters)
+        return counters.PrivateUsage if query(process(), ctypes.byref(counters), counters.cb) else 0
+
+    return private_bytes
 
 
 _JQ = WorkerPool(f"{__name__}:_jq")

@@ -521,16 +521,20 @@ def forbid_file_access() -> bool:
 
 # ---- The JavaScript worker ----------------------------------------------------------------------------------------
 
-# Runs once in each V8 isolate. `__conductor_nb_run(source, json, limit)` evaluates `source` by direct eval inside a
-# function whose only parameter is `$`, so each evaluation gets a fresh scope for its var, let, const and function
-# declarations, as a fresh GraalJS context would give it. It answers "<kind><clean><payload>": kind R (payload: the
-# result as JSON), E (payload: [message, line]) or M (the result is larger than the memory limit); clean is "c", or
-# "d" when the script changed a global or a builtin, and the isolate must be replaced. GraalJS has no timers: the
-# ones mini-racer installs are removed, so nothing of a script can run after it returns.
+# Runs once in each V8 isolate, and hands back its inbox: an array only the runner can reach. The worker puts each
+# request there as data, the JSON text [source, limit, bindings], then evaluates the fixed `__conductor_nb_run()`:
+# the source of what V8 compiles never holds a request, so an evaluation compiles nothing new (V8 caches the fixed
+# call, and the direct eval of a source it has seen), and repeated evaluations do not accumulate compiled scripts.
+# The runner evaluates the request's source by direct eval inside a function whose only parameter is `$`, so each
+# evaluation gets a fresh scope for its var, let, const and function declarations, as a fresh GraalJS context would
+# give it. It answers "<kind><clean><payload>": kind R (payload: the result as JSON), E (payload: [message, line]) or
+# M (the result is larger than the memory limit); clean is "c", or "d" when the script changed a global or a
+# builtin, and the isolate must be replaced. GraalJS has no timers: the ones mini-racer installs are removed, so
+# nothing of a script can run after it returns.
 _PRELUDE = r"""
 var setTimeout = undefined, clearTimeout = undefined, __timer_manager = undefined;
 const __conductor_nb_eval = ($, __conductor_nb_source) => eval(__conductor_nb_source);
-var __conductor_nb_run = (() => {
+(() => {
   // The builtins used after a script ran, taken now: the script may have replaced them.
   const { parse, stringify } = JSON, { create, is, keys } = Object, { apply, ownKeys } = Reflect;
   const { isArray } = Array, { isView } = ArrayBuffer, { isFinite } = Number, { exec } = RegExp.prototype;
@@ -585,12 +589,16 @@ var __conductor_nb_run = (() => {
       && apply(exec, /\(eval at __conductor_nb_eval \([^)]*\), <anonymous>:(\d+):\d+\)/, [error.stack]);
     return frame ? SafeNumber(frame[1]) : null;
   };
-  return (source, input, limit) => {
+  const inbox = [];
+  globalThis.__conductor_nb_run = () => {
     baseline ??= fingerprint();
+    const request = parse(inbox[0]);
+    inbox[0] = undefined;
+    const source = request[0], limit = request[1];
     let kind, payload;
     try {
       open.length = 0;
-      payload = stringify(plain(__conductor_nb_eval(parse(input), source))) ?? "null";
+      payload = stringify(plain(__conductor_nb_eval(request[2], source))) ?? "null";
       kind = payload.length > limit ? "M" : "R";
     } catch (error) {
       kind = "E";
@@ -598,34 +606,81 @@ var __conductor_nb_run = (() => {
     }
     return kind + (clean() ? "c" : "d") + payload;
   };
+  return inbox;
 })();
 """
 
 
+CROWDED = 0.5  # of the memory limit: an isolate whose heap holds more than this after an evaluation is replaced
+MEASURE_EVERY = 64  # evaluations: measuring a heap takes most of a millisecond, so it is measured now and then...
+MEASURE_AFTER = 0.01  # seconds: ...and after an evaluation that took this long (it may have allocated much)
+
+
+class _Isolate:
+    """One V8 isolate (in a JavaScript worker), with the prelude run in it."""
+
+    def __init__(self) -> None:
+        from py_mini_racer import MiniRacer
+
+        self.racer = MiniRacer()
+        self.inbox = self.racer.eval(_PRELUDE)
+        self.served = 0  # evaluations begun here
+
+    def run(self, request: str, memory_limit: int) -> str | None:
+        """The runner's answer to `request` (the JSON text [source, limit, bindings]), or None if the isolate ran
+        out of memory. The limits are set afresh, which also clears what the last evaluation's collections found."""
+        from py_mini_racer import JSEvalException, JSOOMException
+
+        racer = self.racer
+        racer.set_hard_memory_limit(memory_limit)
+        racer.set_soft_memory_limit(int(memory_limit * CROWDED))
+        self.served += 1
+        self.inbox[0] = request
+        try:
+            answer = racer.eval("__conductor_nb_run()")
+        except JSOOMException:
+            return None
+        except JSEvalException as e:  # the runner itself failed: the isolate is in an unknown state
+            return None if racer.was_hard_memory_limit_reached() else "Ed" + json.dumps([str(e), None])
+        if answer[0] == "E" and racer.was_hard_memory_limit_reached():  # (terminated where the runner caught it)
+            return None
+        return answer
+
+    def crowded(self, memory_limit: int, seconds: float) -> bool:
+        """Whether the heap is more than CROWDED full after an evaluation that took `seconds`: a collection during it
+        found so, or the heap, when measured, holds that much now."""
+        if self.racer.was_soft_memory_limit_reached():
+            return True
+        if seconds < MEASURE_AFTER and self.served % MEASURE_EVERY:
+            return False
+        return self.racer.heap_stats()["used_heap_size"] > memory_limit * CROWDED
+
+    def close(self) -> None:
+        self.racer.close()
+
+
 def _javascript() -> Callable[[tuple], tuple[tuple, bool]]:
-    """The JavaScript worker's handler: one V8 isolate, replaced when a script leaves it changed."""
-    from py_mini_racer import JSEvalException, JSOOMException, MiniRacer
-
-    def new_isolate() -> MiniRacer:
-        isolate = MiniRacer()
-        isolate.eval(_PRELUDE)
-        return isolate
-
-    isolate = new_isolate()
+    """The JavaScript worker's handler: one V8 isolate, replaced when a script leaves it changed or its heap crowded.
+    A script that runs out of memory on an isolate that served before is run once more on a fresh isolate before it
+    fails: what earlier evaluations left there (garbage not yet collected counts towards the limit) must not fail
+    it. After an out-of-memory the worker is not reused."""
+    isolate = _Isolate()
 
     def handle(request: tuple) -> tuple[tuple, bool]:
         nonlocal isolate
         source, bindings, memory_limit = request
-        isolate.set_hard_memory_limit(memory_limit)
-        try:
-            answer = isolate.eval(f"__conductor_nb_run({json.dumps(source)}, {json.dumps(bindings)}, {memory_limit})")
-        except JSOOMException:
-            return ("M", ""), False
-        except JSEvalException as e:  # the runner itself failed: the isolate is in an unknown state
-            return ("E", json.dumps([str(e), None])), False
-        if answer[1] == "d":
+        text = f"[{json.dumps(source)},{int(memory_limit)},{bindings}]"
+        began = time.perf_counter()
+        answer = isolate.run(text, memory_limit)
+        if answer is None and isolate.served > 1:
             isolate.close()
-            isolate = new_isolate()
+            isolate = _Isolate()
+            answer = isolate.run(text, memory_limit)
+        if answer is None:
+            return ("M", ""), False
+        if answer[1] == "d" or isolate.crowded(memory_limit, time.perf_counter() - began):
+            isolate.close()
+            isolate = _Isolate()
         return (answer[0], answer[2:]), True
 
     return handle

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conductor_nb import TaskDef, WorkflowDef
+from conductor_nb import StartWorkflowRequest, TaskDef, WorkflowDef
 
 from workflow_helpers import Workers, run, start, wait_for, wt
 
@@ -155,9 +155,11 @@ def test_a_wait_without_time_returns_a_sync_execute_and_a_signal_completes_it(ap
     assert done.status == "COMPLETED" and done.tasks[1].input_data == {"s": "go"}
 
 
-def test_a_wait_until_a_past_date_completes_at_once(api):
-    result = run(api, [wt("w", "WAIT", inputParameters={"until": "2020-01-01 00:00 UTC"})])
-    assert result.status == "COMPLETED"
+@pytest.mark.parametrize("until", ["2020-01-01 00:00 UTC", "2024-12-25 05:25 PST", "2020-01-01 00:00 IST",
+                                   "2020-01-01 00:00 GMT+05:30"])
+def test_a_wait_until_a_past_date_completes_at_once(api, until):
+    result = run(api, [wt("w", "WAIT", inputParameters={"until": until})])  # PST: the official SDK's example
+    assert result.status == "COMPLETED", result.tasks[0].reason_for_incompletion
 
 
 def test_human_task_waits_for_an_update(api):
@@ -270,6 +272,18 @@ def test_a_runaway_script_fails_with_a_clear_reason_and_the_engine_goes_on(api):
     assert slow.status == "FAILED" and "timed out" in slow.tasks[0].reason_for_incompletion
 
 
+def test_a_loop_of_many_scripts_with_large_inputs_completes(api):
+    # Each evaluation used to leave its inputs compiled in the sandbox's V8 heap: this loop failed near iteration
+    # 630 ("Unable to evaluate condition ..."). (A loop of 2,000 iterations without the padding completes too, but
+    # takes about 20 s on the embedded engine, most of it the loop's own bookkeeping.)
+    body = [inline("js", "$.i * 2", i="${loop.output.iteration}", pad="${workflow.input.pad}")]
+    loop = wt("loop", "DO_WHILE", loopCondition="$.loop['iteration'] < 800", loopOver=body)
+    result = run(api, [loop], {"pad": "x" * 40_000}, wait=60)
+    assert result.status == "COMPLETED", result.reason_for_incompletion
+    assert result.tasks[0].output_data["iteration"] == 800
+    assert result.tasks[-1].output_data == {"result": 1600}
+
+
 def test_inline_scripts_cannot_reach_files_network_or_environment(api):
     probe = ("[typeof require, typeof process, typeof fetch, typeof XMLHttpRequest, typeof std, typeof os]"
              ".join(',')")
@@ -302,6 +316,19 @@ def test_event_to_the_conductor_sink_records_what_it_published(api):
     out = result.tasks[0].output_data
     assert result.status == "COMPLETED"
     assert out["k"] == "v" and out["event_produced"] == "conductor:ev_flow:ev" and out["workflowType"] == "ev_flow"
+    assert out["workflowInstanceId"] == result.workflow_id and out["workflowVersion"] == 1
+    assert out["correlationId"] is None and out["taskToDomain"] == {}
+
+
+def test_event_output_carries_the_workflow_s_task_to_domain(api):
+    wf_def = WorkflowDef.from_dict({"name": "ev_domains", "version": 1, "tasks": [
+        wt("ev", "EVENT", sink="conductor:events", inputParameters={"k": "v"})]})
+    request = StartWorkflowRequest(name="ev_domains", workflow_def=wf_def, correlation_id="c-1",
+                                   task_to_domain={"worker_a": "blue"})
+    result = api.execute_workflow(request, wait_for_seconds=10)
+    out = result.tasks[0].output_data
+    assert out["taskToDomain"] == {"worker_a": "blue"} and out["correlationId"] == "c-1"
+    assert out["event_produced"] == "conductor:ev_domains:events"  # Conductor puts the workflow's name in
 
 
 def test_event_to_an_unavailable_sink_fails(api):

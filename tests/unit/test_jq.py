@@ -4,6 +4,7 @@ JsonJqTransform outputs `result` (the first result, null when there is none) and
 an integral number as a long.
 """
 
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conductor_nb.engine import jq as jq_module
+from conductor_nb.engine import scripting
 from conductor_nb.engine.jq import JqError, transform
 
 DOCUMENT = {
@@ -150,3 +152,64 @@ def test_threads_transform_concurrently():
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda n: transform(".n + 1", {"n": n}), range(200)))
     assert results == [(n + 1, [n + 1]) for n in range(200)]
+
+
+# ---- Other platforms ----------------------------------------------------------------------------------------------
+# Windows has no `resource` module and neither it nor macOS has /proc: there jq runs without RLIMIT_DATA, and a worker
+# tells whether it grew by a portable reading of its memory (ru_maxrss; GetProcessMemoryInfo on Windows).
+
+
+@pytest.fixture(params=["jq_as_on_windows", "jq_as_on_macos"])
+def foreign_worker(request, tmp_path):
+    worker = scripting._Worker(f"sandbox_platforms:{request.param}", str(tmp_path))
+    yield lambda query, document="{}": worker.exchange((query, document, 16 * 2**20), 30)
+    worker.close()
+
+
+def test_jq_runs_without_resource_or_proc(foreign_worker):
+    assert foreign_worker(".a + 1", '{"a": 1}') == (("R", "2"), True)
+    assert foreign_worker('error("boom")') == (("E", "boom"), True)
+    # no RLIMIT_DATA there: 64 MB is more than the 16 MB limit (on Linux this fails), the time limit holds a program
+    reply, _ = foreign_worker('reduce range(26) as $i ("x"; . + .) | length')
+    assert reply == ("R", str(2**26))
+
+
+def test_a_worker_that_grew_much_is_replaced_where_it_reads_ru_maxrss(tmp_path):
+    # ru_maxrss is a peak, and on Linux a process starts with its parent's: the worker is started from a small process
+    code = f"""if True:
+        import os, sys
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        from conductor_nb.engine import scripting
+        worker = scripting._Worker("sandbox_platforms:jq_as_on_macos", {str(tmp_path)!r})
+        print(worker.exchange((".", "1", 0), 30))
+        print(worker.exchange(('reduce range(27) as $i ("x"; . + .) | length', "{{}}", 0), 30))
+        worker.close()
+        """
+    replies = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert replies.splitlines() == [str((("R", "1"), True)), str((("R", str(2**27)), False))]
+
+
+class FakeResource:
+    RUSAGE_SELF = 0
+
+    @staticmethod
+    def getrusage(who):
+        return type("rusage", (), {"ru_maxrss": 1000})
+
+
+@pytest.mark.parametrize("platform, size", [("darwin", 1000), ("linux", 1000 * 1024), ("freebsd14", 1000 * 1024)])
+def test_ru_maxrss_is_read_in_bytes_on_macos_and_kilobytes_elsewhere(platform, size):
+    assert jq_module._memory_gauge(FakeResource, platform)() == size
+
+
+def test_without_proc_or_resource_there_is_no_gauge_but_on_windows(monkeypatch):
+    monkeypatch.setattr(jq_module, "STATM", "/nonexistent/statm")
+    assert jq_module._data_size_gauge() is None
+    assert jq_module._memory_gauge(None, "linux") is None
+    monkeypatch.setattr(jq_module, "_windows_private_bytes", lambda: (lambda: 42))
+    assert jq_module._memory_gauge(None, "win32")() == 42
+
+
+def test_without_the_resource_module_it_is_none(monkeypatch):
+    monkeypatch.setitem(sys.modules, "resource", None)
+    assert jq_module._resource() is None

@@ -4,6 +4,7 @@ Expected conversions follow ScriptEvaluator.getObject: null/undefined → null, 
 or Long when it fits (so 3.0 is 3) else a Double, arrays → List, Map entries or member keys → Map.
 """
 
+import json
 import os
 import threading
 import time
@@ -203,3 +204,45 @@ TRUTHY = [
 @pytest.mark.parametrize("value, expected", TRUTHY)
 def test_truthy_follows_do_while(value, expected):
     assert truthy(value) is expected
+
+
+# ---- Memory over many evaluations ---------------------------------------------------------------------------------
+# An evaluation used to compile its inputs into the source V8 ran, so every evaluation left a compiled script behind:
+# with ~20 KB of inputs a trivial script failed near the 1,600th evaluation of a worker ("script exceeded its memory
+# limit"), and a DO_WHILE's INLINE task failed its loop after a thousand-odd iterations.
+
+
+@pytest.fixture
+def worker():
+    """One JavaScript sandbox of its own, so a test knows that every request reaches the same isolate."""
+    worker = scripting._Worker(f"{scripting.__name__}:_javascript", os.getcwd())
+    yield lambda source, bindings="{}", limit=scripting.MEMORY_LIMIT: worker.exchange((source, bindings, limit), 30)
+    worker.close()
+
+
+def test_thousands_of_evaluations_with_large_inputs_do_not_fill_the_isolate(worker):
+    pad = "x" * 20_000
+    began = time.monotonic()
+    for n in range(3_000):
+        assert worker("$.a + 1", json.dumps({"a": n, "pad": pad})) == (("R", str(n + 1)), True)
+    assert time.monotonic() - began < 20
+
+
+    for n in range(500):  # distinct sources: V8's cache of what eval compiled lets them go
+        assert worker(f"$.a + {n}", json.dumps({"a": 1, "pad": pad})) == (("R", str(n + 1)), True)
+    assert time.monotonic() - began < 20
+
+
+def test_an_isolate_left_crowded_is_replaced(worker):
+    # A property of a builtin function escapes the check for changed builtins, and 40 MB held there crowd the heap.
+    assert worker("JSON.parse.hoard = new Array(5e6).fill(1.5); 1") == (("R", "1"), True)
+    assert worker("typeof JSON.parse.hoard") == (("R", '"undefined"'), True)
+
+
+def test_a_script_out_of_memory_on_an_isolate_that_served_is_retried_on_a_fresh_one(worker):
+    assert worker("JSON.parse.hoard = new Array(5e6).fill(1.5); 1", limit=256 * MB) == (("R", "1"), True)
+    # 40 MB held, and 16 MB more needed: too much for 48 MB, but not on a fresh isolate
+    assert worker("new Array(2e6).fill(1.5).length", limit=48 * MB) == (("R", "2000000"), True)
+    assert worker("typeof JSON.parse.hoard") == (("R", '"undefined"'), True)
+    runaway = "const a = []; while (true) a.push(new Array(1e6).fill(1.5))"
+    assert worker(runaway, limit=48 * MB) == (("M", ""), False)  # too much anywhere

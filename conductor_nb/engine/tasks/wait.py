@@ -41,17 +41,44 @@ def parse_until(text: str) -> int:
     raise ValueError(f"Not a valid date: '{text}' (formats: yyyy-MM-dd HH:mm, yyyy-MM-dd HH:mm z, yyyy-MM-dd)")
 
 
+# Conductor parses `until` with commons-lang3's DateUtils (DateTimeUtils.parseDate), whose `z` accepts, in any case,
+# an offset (+0530, +05:30, GMT+5:30) or a zone's English display name. An abbreviation stands for a fixed offset:
+# PST is UTC-8 even in July (PDT is UTC-7), as the parser sets the zone's DST offset from the name.
+_ABBREVIATIONS = {  # minutes east of UTC
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120, "MET": 60,
+    "MEST": 120, "WAT": 60, "EET": 120, "EEST": 180, "CAT": 120, "SAST": 120, "EAT": 180, "MSK": 180,
+    "PKT": 300, "IST": 330, "NPT": 345, "ICT": 420, "WIB": 420, "HKT": 480, "SGT": 480, "AWST": 480, "JST": 540,
+    "KST": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780, "HST": -600,
+    "HDT": -540, "AKST": -540, "AKDT": -480, "PST": -480, "PDT": -420, "MST": -420, "MDT": -360, "CST": -360,
+    "CDT": -300, "EST": -300, "EDT": -240, "AST": -240, "ADT": -180, "NST": -210, "NDT": -150, "ART": -180,
+    "BRT": -180,
+}
+# The rest of Java's ZoneId.SHORT_IDS (three-letter ids, also TimeZone ids): a region each, its DST by the date.
+_SHORT_IDS = {
+    "ACT": "Australia/Darwin", "AET": "Australia/Sydney", "AGT": "America/Argentina/Buenos_Aires",
+    "BET": "America/Sao_Paulo", "CNT": "America/St_Johns", "CTT": "Asia/Shanghai", "ECT": "Europe/Paris",
+    "IET": "America/Indiana/Indianapolis", "MIT": "Pacific/Apia", "NET": "Asia/Yerevan", "PLT": "Asia/Karachi",
+    "PNT": "America/Phoenix", "PRT": "America/Puerto_Rico", "SST": "Pacific/Guadalcanal", "VST": "Asia/Ho_Chi_Minh",
+}
+_OFFSET = re.compile(r"(?:GMT|UTC|UT)?([+-])(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+
+
 def _zone(name: str) -> datetime.tzinfo:
-    if name.upper() in ("UTC", "GMT", "Z"):
-        return datetime.timezone.utc
-    offset = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", name)
-    if offset:
-        sign = 1 if offset.group(1) == "+" else -1
-        return datetime.timezone(sign * datetime.timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3))))
+    """A zone as `until` names it: an offset (+0530, +05:30, GMT+05:30, UTC-8), an abbreviation (PST, IST, CEST),
+    one of Java's other short ids (AET, CTT) or a region (America/New_York)."""
+    minutes = _ABBREVIATIONS.get(name.upper())
+    if minutes is None and (offset := _OFFSET.fullmatch(name)):
+        hours, extra = int(offset.group(2)), int(offset.group(3) or 0)
+        bare = not name[0].isalpha()
+        if hours > 18 or extra > 59 or (bare and (len(offset.group(2)) != 2 or offset.group(3) is None)):
+            raise ValueError(f"Unknown time zone '{name}'")
+        minutes = (1 if offset.group(1) == "+" else -1) * (hours * 60 + extra)
+    if minutes is not None:
+        return datetime.timezone(datetime.timedelta(minutes=minutes)) if minutes else datetime.timezone.utc
     import zoneinfo
 
     try:
-        return zoneinfo.ZoneInfo(name)
+        return zoneinfo.ZoneInfo(_SHORT_IDS.get(name.upper(), name))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"Unknown time zone '{name}'") from None
 
