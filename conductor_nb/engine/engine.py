@@ -18,7 +18,7 @@ import uuid
 from collections import deque
 from typing import Callable, Optional
 
-from ..errors import ConflictError, NotFoundError, ServerError, bad_request
+from ..errors import BadRequestError, ConflictError, NotFoundError, ServerError, bad_request
 from ..models import (
     PollData,
     SearchResult,
@@ -348,7 +348,15 @@ class Engine(Operations, TimeoutChecks):
                 for c in correlation_ids}
 
     def delete_workflow(self, workflow_id: str, archive_workflow: bool = True) -> None:
+        """Remove an execution. Conductor archives it first by default, which it refuses for one not yet ended."""
         with self._lock, self._store.transaction():
+            if archive_workflow:
+                try:
+                    status = self._state(workflow_id).workflow.status
+                except NotFoundError:
+                    status = None  # the removal below says so
+                if status is not None and not WorkflowStatus(status).is_terminal:
+                    raise BadRequestError(f"Cannot archive workflow: {workflow_id} with status: {status}")
             if not self._store.delete_workflow(workflow_id):
                 raise NotFoundError(f"Workflow with id: {workflow_id} not found.")
             self._forget(workflow_id)
@@ -522,19 +530,33 @@ class Engine(Operations, TimeoutChecks):
 
     def update_task_by_ref_name(self, workflow_id: str, task_ref_name: str, status: str, output: dict,
                                 worker_id: Optional[str] = None) -> str:
+        """The updated task's id; "" (Conductor's 200 with no body) when the workflow has no pending task of that
+        reference, or there is no such workflow: nothing changes."""
         with self._lock:
-            task = self._pending_task_by_ref(workflow_id, task_ref_name)
-            return self.update_task(TaskResult(
-                workflow_instance_id=workflow_id, task_id=task.task_id, status=status, output_data=output,
-                worker_id=worker_id,
-            ))
+            try:
+                task = self._latest_pending_by_ref(self._state(workflow_id), task_ref_name)
+            except NotFoundError:
+                return ""
+            return "" if task is None else self._update_by_ref(task, status, output, worker_id)
+
+    def _update_by_ref(self, task: Task, status: str, output: dict, worker_id: Optional[str]) -> str:
+        return self.update_task(TaskResult(
+            workflow_instance_id=task.workflow_instance_id, task_id=task.task_id, status=status, output_data=output,
+            worker_id=worker_id,
+        ))
 
     def _pending_task_by_ref(self, workflow_id: str, task_ref_name: str) -> Task:
-        state = self._state(workflow_id)
+        task = self._latest_pending_by_ref(self._state(workflow_id), task_ref_name)
+        if task is None:
+            raise NotFoundError(f"No pending task {task_ref_name} found in workflow: {workflow_id}")
+        return task
+
+    @staticmethod
+    def _latest_pending_by_ref(state: WorkflowState, task_ref_name: str) -> Optional[Task]:
         for task in reversed(state.workflow.tasks):
             if task.status in PENDING and _ref_matches(task, task_ref_name):
                 return task
-        raise NotFoundError(f"No pending task {task_ref_name} found in workflow: {workflow_id}")
+        return None
 
     def update_task_v2(self, result: TaskResult) -> Optional[Task]:
         """Update a task, then hand the worker the next task of the same type and domain, if one is ready: one
@@ -560,7 +582,9 @@ class Engine(Operations, TimeoutChecks):
 
     def update_task_by_ref_name_sync(self, workflow_id: str, task_ref_name: str, status: str, output: dict,
                                      worker_id: Optional[str] = None) -> Workflow:
-        self.update_task_by_ref_name(workflow_id, task_ref_name, status, output, worker_id)
+        """The workflow after the update; unlike the plain update, 404 when the reference has no pending task."""
+        with self._lock:
+            self._update_by_ref(self._pending_task_by_ref(workflow_id, task_ref_name), status, output, worker_id)
         return self.get_workflow(workflow_id)
 
     def get_queue_sizes(self, task_types: list[str]) -> dict[str, int]:
@@ -653,7 +677,7 @@ class Engine(Operations, TimeoutChecks):
                 self._arm_task_timer(tx, task)
             if changed:
                 running = wf.status == WorkflowStatus.RUNNING.value
-                due = timeouts.workflow_deadline(wf, state.definition) if running else None
+                due = timeouts.workflow_deadline(wf, state.definition, now) if running else None
                 self._set_timer(tx, f"workflow:{workflow_id}", workflow_id, due)
             self._cache(state)
 

@@ -158,19 +158,28 @@ class Operations:
             wf = state.workflow
             if not WorkflowStatus(wf.status).is_terminal:
                 raise ConflictError(f"Workflow {workflow_id} is still {wf.status}, only ended workflows rerun")
+            path = None
+            if request.re_run_from_task_id:
+                path = self._path_to_task(workflow_id, request.re_run_from_task_id)
+                if path is None:
+                    raise bad_request("reRunFromTaskId", f"no task {request.re_run_from_task_id} in workflow "
+                                      f"{workflow_id} or its sub-workflows", request.re_run_from_task_id)
+                for child, _ in path[1:]:
+                    if not WorkflowStatus(child.workflow.status).is_terminal:
+                        raise ConflictError(f"Workflow {child.workflow.workflow_id} is still "
+                                            f"{child.workflow.status}, only ended workflows rerun")
             if request.correlation_id is not None:
                 wf.correlation_id = request.correlation_id
-            if not request.re_run_from_task_id:
+            if path is None:
                 self._start_over(tx, state, request.workflow_input if request.workflow_input is not None
                                  else wf.input)
                 return workflow_id
-            task = state.by_id.get(request.re_run_from_task_id)
-            if task is None:
-                raise bad_request("reRunFromTaskId", f"no task {request.re_run_from_task_id} in workflow {workflow_id}",
-                                  request.re_run_from_task_id)
             if request.workflow_input is not None:
                 wf.input = request.workflow_input
-            self._rerun_from(tx, state, task, request.task_input)
+            *parents, (holder, task) = path
+            for parent, sub_workflow_task in parents:  # each parent waits on its rerun child again
+                self._rerun_from(tx, parent, sub_workflow_task, None, resume_child=True)
+            self._rerun_from(tx, holder, task, request.task_input)
             return workflow_id
 
         return self._transition(rerun)
@@ -190,29 +199,58 @@ class Operations:
         self._reopen_parent(tx, wf)
         self._decide(tx, state, [])
 
-    def _rerun_from(self, tx: Transition, state: WorkflowState, task: Task, task_input: Optional[dict]) -> None:
+    def _path_to_task(self, workflow_id: str, task_id: Optional[str]) -> Optional[list[tuple[WorkflowState, Task]]]:
+        """From `workflow_id` down to the workflow that holds the task, each with the task to rerun it from: the
+        SUB_WORKFLOW task whose child is the next level, then the task itself (Conductor's rerun searches
+        sub-workflows recursively). None if neither the workflow nor its sub-workflows hold the task."""
+        task = self._task(task_id) if task_id else None
+        path: list[tuple[WorkflowState, Task]] = []
+        while task is not None:
+            state = self._state(task.workflow_instance_id)
+            path.append((state, task))
+            if state.workflow.workflow_id == workflow_id:
+                return path[::-1]
+            parent_id = state.workflow.parent_workflow_id
+            try:
+                task = self._state(parent_id).by_id.get(state.workflow.parent_workflow_task_id) if parent_id else None
+            except NotFoundError:
+                return None
+        return None
+
+    def _rerun_from(self, tx: Transition, state: WorkflowState, task: Task, task_input: Optional[dict],
+                    resume_child: bool = False) -> None:
+        """Rerun the workflow from `task`: later tasks go, the task starts again. With `resume_child`, `task` is a
+        SUB_WORKFLOW task whose child is rerun too: it waits on that same child again, IN_PROGRESS, and the tasks
+        after it stay as they are (Conductor's updateAndPushParents: what already ran after it does not run again)."""
         wf = state.workflow
-        later = {t.task_id for t in wf.tasks if t.seq > task.seq}
-        tx.removed |= later
-        state.remove(later)
+        if not resume_child:
+            later = {t.task_id for t in wf.tasks if t.seq > task.seq}
+            tx.removed |= later
+            state.remove(later)
         ctx = self._context(tx, state)
         for other in wf.tasks:  # operators that contain the rerun task wait again
             if other.task_type in ("JOIN", "DO_WHILE") and other.status not in PENDING and other is not task:
                 other.status = TaskStatus.IN_PROGRESS.value
                 other.executed = False
                 ctx.touch(other)
-        task.status = TaskStatus.SCHEDULED.value
         task.executed = task.retried = False
-        task.reason_for_incompletion = task.sub_workflow_id = task.worker_id = None
+        task.reason_for_incompletion = task.worker_id = None
         task.output_data = {}
         task.scheduled_time, task.start_time, task.end_time = ctx.now, 0, 0
-        if task_input is not None:
-            task.input_data = dict(task_input)
+        if resume_child:
+            task.status = TaskStatus.IN_PROGRESS.value
+            task.start_time = ctx.now
+        else:
+            task.status = TaskStatus.SCHEDULED.value
+            task.sub_workflow_id = None
+            if task_input is not None:
+                task.input_data = dict(task_input)
         wf.status = WorkflowStatus.RUNNING.value
         wf.reason_for_incompletion, wf.end_time, wf.output = None, 0, {}
         self._cache(state)
-        ctx.scheduled.append(task)
-        kind_of(task.workflow_task.type).start(ctx, task)
+        if not resume_child:
+            ctx.scheduled.append(task)
+            kind_of(task.workflow_task.type).start(ctx, task)
         ctx.touch(task)
         self._reopen_parent(tx, wf)
         decider.decide(ctx)

@@ -75,13 +75,18 @@ class TimeoutChecks:
     """Arming timers and applying the limits that have passed, for the Engine."""
 
     def _arm_task_timer(self, tx: Transition, task: Task) -> None:
-        """Set (or clear) the timer at which a worker task's timeouts must be checked."""
-        if not kind_of(task.workflow_task.type).polled_by_workers:
-            return
+        """Set (or clear) the timer at which the task's timeouts must be checked next."""
         due = None
         if task.status in PENDING:
-            due = timeouts.task_deadline(task, decider.effective_task_def(task.workflow_task, self._task_def))
+            due = self._task_deadline(task, self._clock.now())
         self._set_timer(tx, f"task:{task.task_id}", task.workflow_instance_id, due)
+
+    def _task_deadline(self, task: Task, now: int) -> Optional[int]:
+        """When the task's next limit passes: a worker task's TaskDef is the registered, embedded or default one;
+        a system task has limits only if a TaskDef is embedded or registered under its name (no default)."""
+        wt = task.workflow_task
+        worker_task = kind_of(wt.type).polled_by_workers
+        return timeouts.task_deadline(task, decider.effective_task_def(wt, self._task_def), now, worker_task)
 
     def _fire_due_timers(self) -> Optional[int]:
         """For the timer thread: check every workflow whose timer came due; return ms until the next timer."""
@@ -106,25 +111,31 @@ class TimeoutChecks:
                 self._check_timeouts(tx, state)
 
     def _check_timeouts(self, tx: Transition, state: WorkflowState) -> None:
-        """Apply every limit that has passed: the workflow's timeout, and its worker tasks' timeouts."""
+        """Apply every limit that has passed (the workflow's timeout, its tasks' timeouts) in Conductor's order;
+        an ALERT_ONLY one is only logged. Every task left pending gets its timer for its next limit."""
         ctx = self._context(tx, state)
         wf = state.workflow
-        deadline = timeouts.workflow_deadline(wf, state.definition)
+        deadline = timeouts.workflow_timeout_due(wf, state.definition)
         if deadline is not None and ctx.now >= deadline:
-            ctx.failure_workflow_due = True
-            ctx.end(WorkflowStatus.TIMED_OUT.value, timeouts.workflow_timeout_reason(wf, state.definition, ctx.now))
-            self._record(tx, ctx)
-            return
+            reason = timeouts.workflow_timeout_reason(wf, state.definition, ctx.now)
+            if timeouts.workflow_timeout_policy(state.definition) == timeouts.ALERT_ONLY:
+                log.warning("workflow %s: %s", wf.workflow_id, reason)
+            else:
+                ctx.failure_workflow_due = True
+                ctx.end(WorkflowStatus.TIMED_OUT.value, reason)
+                self._record(tx, ctx)
+                return
         timed_out = []
         for task in sorted(state.pending.values(), key=lambda t: t.seq):
-            if not kind_of(task.workflow_task.type).polled_by_workers:
-                continue
-            found = timeouts.task_timeout(task, ctx.task_def(task.workflow_task), ctx.now)
-            if found is None:
-                continue
-            policy, reason = found
-            if policy == "ALERT_ONLY":
+            wt = task.workflow_task
+            worker_task = kind_of(wt.type).polled_by_workers
+            task_def = ctx.task_def(wt)
+            for policy, reason in timeouts.passed_limits(task, task_def, ctx.now, worker_task):
+                if policy != timeouts.ALERT_ONLY:
+                    break
                 log.warning("task %s of workflow %s: %s", task.task_id, wf.workflow_id, reason)
+            else:
+                self._arm_task_timer(tx, task)  # still pending: look again at its next limit
                 continue
             task.status = TaskStatus.TIMED_OUT.value
             task.reason_for_incompletion = reason

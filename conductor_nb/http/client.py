@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import typing
 from typing import Any, Optional
 from urllib.parse import quote
@@ -98,7 +99,7 @@ class HttpConductor:
                          wait_until_task_ref: Optional[str] = None, wait_for_seconds: int = 10) -> WorkflowRun:
         return self._call("execute_workflow", wait_s=wait_for_seconds, name=request.name,
                           version=request.version or 0, request=request, request_id=request_id,
-                          wait_until_task_ref=wait_until_task_ref, wait_for_seconds=wait_for_seconds)
+                          wait_until_task_ref=wait_until_task_ref, wait_for_seconds=_whole(wait_for_seconds))
 
     def get_workflow(self, workflow_id: str, include_tasks: bool = True) -> Workflow:
         return self._call("get_workflow", workflow_id=workflow_id, include_tasks=include_tasks)
@@ -144,7 +145,7 @@ class HttpConductor:
                               wait_for_seconds: int = 10) -> WorkflowRun:
         return self._call("update_workflow_state", wait_s=wait_for_seconds, workflow_id=workflow_id, update=update,
                           request_id=request_id, wait_until_task_ref=wait_until_task_ref,
-                          wait_for_seconds=wait_for_seconds)
+                          wait_for_seconds=_whole(wait_for_seconds))
 
     def get_running_workflows(self, name: str, version: Optional[int] = None, start_time: Optional[int] = None,
                               end_time: Optional[int] = None) -> list[str]:
@@ -238,6 +239,11 @@ class HttpConductor:
             json_body=None if is_text else body, text_body=body if is_text else None, wait_s=wait_s or 0.0,
         )
         return _result(endpoint, response)
+
+
+def _whole(seconds: Optional[float]) -> Optional[int]:
+    """Conductor's waitForSeconds is an Integer (a fraction is a 500 there): a fractional wait rounds up."""
+    return None if seconds is None else math.ceil(seconds)
 
 
 def _path(endpoint: Endpoint, args: dict) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..errors import (
     AuthError,
     BadRequestError,
@@ -34,7 +36,7 @@ def error_from(response: Response) -> ConductorError:
     cls = BY_STATUS.get(response.status_code) or (ServerError if response.status_code >= 500 else BadRequestError)
     message = body.get("message") or response.text.strip() or f"HTTP {response.status_code} {response.reason}"
     problems = [
-        ValidationError(v.get("path") or "", v.get("message") or "", v.get("invalidValue"))
+        ValidationError(_field_path(v.get("path") or ""), v.get("message") or "", v.get("invalidValue"))
         for v in body.get("validationErrors") or [] if isinstance(v, dict)
     ]
     error = cls(message, validation_errors=problems)
@@ -42,3 +44,12 @@ def error_from(response: Response) -> ConductorError:
     if "retryable" in body:
         error.retryable = bool(body["retryable"])
     return error
+
+
+_METHOD_ARGUMENT = re.compile(r"^[A-Za-z_]\w*\.arg\d+\.?")
+
+
+def _field_path(path: str) -> str:
+    """A validation path as the embedded engine names it: Conductor's server (Spring's method validation) prefixes
+    the method and argument, `registerWorkflowDef.arg0.name` or `registerTaskDef.arg0[0].retryCount`; dropped."""
+    return _METHOD_ARGUMENT.sub("", path)

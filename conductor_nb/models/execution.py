@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Optional
 
 from .base import Model, extra_field, model
@@ -200,9 +201,10 @@ class TaskResult(Model):
         self.output_data[key] = value
 
     def log(self, message: str) -> None:
+        """Add a log line, stamped now (epoch ms): Conductor stores a log without createdTime as 0."""
         if self.logs is None:
             self.logs = []
-        self.logs.append(TaskExecLog(log=message, task_id=self.task_id))
+        self.logs.append(TaskExecLog(log=message, task_id=self.task_id, created_time=int(time.time() * 1000)))
 
 
 @model

@@ -2363,8 +2363,9 @@ def test_pause_and_resume(conductor):
     assert c.wf(wf_id).status == "COMPLETED" and "o3" in c.wf(wf_id).output
 
 
-@engine_bug("task timeouts are armed for worker tasks only; Conductor checks a system task's TaskDef too, so the "
-            "WAIT named waitTimeout (timeoutSeconds 2, RETRY) times out and is replaced")
+@engine_bug("the WAIT named waitTimeout now times out and is retried (B20's timeout part is fixed), but the retry "
+            "starts at once (IN_PROGRESS); Conductor's asynchronous WAIT stays SCHEDULED until its "
+            "retryDelaySeconds (10) pass")
 def test_wait_task_time_out(conductor):
     """WorkflowAndTaskConfigurationSpec 'Test wait time out task based simple workflow' (the waitTimeout task
     definition: timeoutSeconds 2, RETRY): the WAIT times out and is replaced, the replacement is completed."""

@@ -2,6 +2,7 @@
 
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -263,10 +264,16 @@ def test_bad_task_results_name_the_field(api):
 def test_update_by_reference_name(api):
     api.register_workflow_def(chain_def())
     wf_id = start(api)
-    api.update_task_by_ref_name(wf_id, "a_ref", "COMPLETED", {"by": "ref"})
-    assert api.get_workflow(wf_id).output == {"by": "ref"}
-    with pytest.raises(NotFoundError):
-        api.update_task_by_ref_name(wf_id, "a_ref", "COMPLETED", {})
+    task_id = api.update_task_by_ref_name(wf_id, "a_ref", "COMPLETED", {"by": "ref"})
+    done = api.get_workflow(wf_id)
+    assert done.output == {"by": "ref"} and task_id == done.tasks[0].task_id
+    # No pending task of that reference (or no such workflow): 200 with no body, and nothing changes.
+    assert api.update_task_by_ref_name(wf_id, "a_ref", "FAILED", {"late": True}) == ""
+    assert api.update_task_by_ref_name(str(uuid.uuid4()), "a_ref", "COMPLETED", {}) == ""
+    after = api.get_workflow(wf_id)
+    assert (after.status, after.output, after.tasks[0].status) == ("COMPLETED", {"by": "ref"}, "COMPLETED")
+    with pytest.raises(NotFoundError):  # the /sync form answers 404 instead
+        api.update_task_by_ref_name_sync(wf_id, "a_ref", "COMPLETED", {})
 
 
 def test_task_logs(api):
@@ -383,11 +390,23 @@ def test_pause_holds_scheduling_until_resume(api):
 def test_delete_removes_the_execution(api):
     api.register_workflow_def(chain_def())
     wf_id = start(api)
-    api.delete_workflow(wf_id)
+    with pytest.raises(BadRequestError, match=f"Cannot archive workflow: {wf_id} with status: RUNNING"):
+        api.delete_workflow(wf_id)  # archiveWorkflow=true (the default) is refused until the workflow ends
+    assert api.get_workflow(wf_id).status == "RUNNING"
+    api.delete_workflow(wf_id, archive_workflow=False)
     with pytest.raises(NotFoundError):
         api.get_workflow(wf_id)
     assert api.batch_poll_tasks("a", "w", 1, 0) == []
     with pytest.raises(NotFoundError):
+        api.delete_workflow(wf_id, archive_workflow=False)
+
+
+def test_delete_archives_an_ended_workflow(api):
+    api.register_workflow_def(chain_def())
+    wf_id = start(api)
+    api.terminate_workflow(wf_id, reason="done with it")
+    api.delete_workflow(wf_id)
+    with pytest.raises(NotFoundError):  # gone from the executions (an archive may keep a copy elsewhere)
         api.delete_workflow(wf_id)
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from conductor_nb import ConflictError, FakeClock, StartWorkflowRequest, TaskDef, TaskResult, WorkflowDef
 from conductor_nb.engine import Engine
+from conductor_nb.http import HttpConductor
+from conductor_nb.server import ConductorServer
 
 from workflow_helpers import wt
 
@@ -24,6 +26,18 @@ def engine(tmp_path, clock):
     engine = Engine(str(tmp_path / "policies.db"), clock=clock)
     yield engine
     engine.close()
+
+
+@pytest.fixture(params=["embedded", "http"])
+def timed(request, engine):
+    """The FakeClock engine on both homes: called directly, and through HttpConductor and the server."""
+    if request.param == "embedded":
+        yield engine
+        return
+    with ConductorServer(engine, port=0) as server:
+        client = HttpConductor(server.url)
+        yield client
+        client.close()
 
 
 def start(api, tasks, **kw):
@@ -102,16 +116,128 @@ def test_timeout_with_time_out_wf_policy_ends_the_workflow(engine, clock):
     assert len(engine.get_workflow(wf_id).tasks) == 1  # no retry
 
 
-def test_alert_only_timeout_leaves_the_task_running(engine, clock):
-    engine.register_task_defs([TaskDef(name="slow", timeout_seconds=10, response_timeout_seconds=10,
-                                       timeout_policy="ALERT_ONLY")])
-    wf_id = start(engine, [wt("slow")])
-    task = poll(engine, "slow")
-    clock.advance(11)
-    time.sleep(0.2)
-    assert engine.get_task(task.task_id).status == "IN_PROGRESS"
-    finish(engine, task)
-    assert engine.get_workflow(wf_id).status == "COMPLETED"
+def report_progress(api, task, clock, seconds):
+    """The worker says IN_PROGRESS `seconds` from now (the task goes back to its queue) and takes it again."""
+    clock.advance(seconds)
+    finish(api, task, "IN_PROGRESS", callback_after_seconds=0)
+    again = poll(api, task.task_type)
+    assert again is not None and again.task_id == task.task_id
+    return again
+
+
+def test_alert_only_timeout_leaves_the_task_running(timed, clock, caplog):
+    timed.register_task_defs([TaskDef(name="slow", retry_count=0, timeout_seconds=10, response_timeout_seconds=8,
+                                      timeout_policy="ALERT_ONLY")])
+    wf_id = start(timed, [wt("slow")])
+    task = report_progress(timed, poll(timed, "slow"), clock, 6)  # its response timeout is now due at 14 s
+    with caplog.at_level("WARNING", logger="conductor_nb.engine"):
+        clock.advance(5)  # 11 s: past timeoutSeconds, which only logs
+        eventually(lambda: "Timeout policy configured to ALERT_ONLY" in caplog.text)
+    assert timed.get_task(task.task_id).status == "IN_PROGRESS"
+    finish(timed, task)
+    assert timed.get_workflow(wf_id).status == "COMPLETED"
+
+
+def test_a_response_timeout_after_an_alert_only_timeout_still_times_the_task_out(timed, clock):
+    timed.register_task_defs([TaskDef(name="slow", retry_count=1, retry_delay_seconds=0, timeout_seconds=10,
+                                      response_timeout_seconds=8, timeout_policy="ALERT_ONLY")])
+    wf_id = start(timed, [wt("slow")])
+    task = report_progress(timed, poll(timed, "slow"), clock, 6)
+    clock.advance(5)  # 11 s: the ALERT_ONLY timeout passes; the task runs on
+    time.sleep(0.1)
+    assert timed.get_task(task.task_id).status == "IN_PROGRESS"
+    clock.advance(4)  # 15 s: 9 s without news, past the 8 s response timeout
+    eventually(lambda: timed.get_task(task.task_id).status == "TIMED_OUT")
+    assert "responseTimeout: 8" in timed.get_task(task.task_id).reason_for_incompletion
+    retry = poll(timed, "slow", 1000)
+    assert retry is not None and retry.retried_task_id == task.task_id
+    assert timed.get_workflow(wf_id).status == "RUNNING"
+
+
+def test_the_timeout_counts_from_the_start_while_the_worker_has_sent_the_task_back(timed, clock):
+    timed.register_task_defs([TaskDef(name="returns", retry_count=0, timeout_seconds=30,
+                                      response_timeout_seconds=30, timeout_policy="TIME_OUT_WF")])
+    wf_id = start(timed, [wt("returns")])
+    task = poll(timed, "returns")
+    clock.advance(5)
+    finish(timed, task, "IN_PROGRESS", callback_after_seconds=600)  # back to SCHEDULED for 10 minutes
+    assert timed.get_task(task.task_id).status == "SCHEDULED"
+    clock.advance(26)  # 31 s after its start
+    eventually(lambda: timed.get_workflow(wf_id).status == "TIMED_OUT")
+    timed_out = timed.get_task(task.task_id)
+    assert timed_out.status == "TIMED_OUT" and "Task timed out after 31 seconds" in timed_out.reason_for_incompletion
+
+
+def test_the_poll_timeout_applies_to_a_task_sent_back_to_its_queue(timed, clock):
+    timed.register_task_defs([TaskDef(name="returned", retry_count=0, poll_timeout_seconds=10,
+                                      timeout_policy="TIME_OUT_WF")])
+    wf_id = start(timed, [wt("returned")])
+    task = poll(timed, "returned")
+    clock.advance(1)
+    finish(timed, task, "IN_PROGRESS", callback_after_seconds=5)  # no worker takes it again
+    clock.advance(13)  # 14 s after it was scheduled: the poll timeout is due at 10 + 5
+    time.sleep(0.1)
+    assert timed.get_workflow(wf_id).status == "RUNNING"
+    clock.advance(2)
+    eventually(lambda: timed.get_workflow(wf_id).status == "TIMED_OUT")
+    assert "poll timed out" in timed.get_task(task.task_id).reason_for_incompletion
+
+
+def test_a_system_task_times_out_by_the_task_definition_of_its_name(timed, clock):
+    timed.register_task_defs([TaskDef(name="wait_timeout", retry_count=1, retry_delay_seconds=0, timeout_seconds=2,
+                                      response_timeout_seconds=2, timeout_policy="RETRY")])
+    wf_id = start(timed, [wt("w", "WAIT", name="wait_timeout")])
+    first = timed.get_workflow(wf_id).tasks[0]
+    assert first.status == "IN_PROGRESS"
+    clock.advance(3)
+    eventually(lambda: len(timed.get_workflow(wf_id).tasks) == 2)
+    timed_out, retry = timed.get_workflow(wf_id).tasks
+    assert (timed_out.status, retry.retried_task_id) == ("TIMED_OUT", first.task_id)
+    assert "Task timed out after 3 seconds" in timed_out.reason_for_incompletion
+    timed.update_task(TaskResult(task_id=retry.task_id, workflow_instance_id=wf_id, status="COMPLETED"))
+    assert timed.get_workflow(wf_id).status == "COMPLETED"
+
+
+def test_an_embedded_task_definition_times_out_a_system_task(timed, clock):
+    human = wt("h", "HUMAN", taskDefinition={"name": "h", "timeoutSeconds": 5, "timeoutPolicy": "TIME_OUT_WF"})
+    wf_id = start(timed, [human])
+    clock.advance(6)
+    eventually(lambda: timed.get_workflow(wf_id).status == "TIMED_OUT")
+    assert timed.get_workflow(wf_id).tasks[0].status == "TIMED_OUT"
+
+
+def test_a_system_task_gets_no_default_limits_and_no_response_timeout(timed, clock):
+    timed.register_task_defs([TaskDef(name="patient", response_timeout_seconds=2)])  # no timeoutSeconds
+    wf_id = start(timed, [wt("unregistered", "WAIT"), wt("registered", "HUMAN", name="patient")])
+    timed.update_task_by_ref_name(wf_id, "unregistered", "IN_PROGRESS", {})
+    clock.advance(4000)  # past the default task definition's response timeout of 3600 s, which is a worker's
+    time.sleep(0.1)
+    assert [t.status for t in timed.get_workflow(wf_id).tasks] == ["IN_PROGRESS"]
+    timed.update_task_by_ref_name(wf_id, "unregistered", "COMPLETED", {})
+    clock.advance(10)  # the HUMAN's TaskDef has a response timeout: system tasks do not respond, none applies
+    time.sleep(0.1)
+    wf = timed.get_workflow(wf_id)
+    assert wf.status == "RUNNING" and wf.tasks[1].status == "IN_PROGRESS"
+
+
+def test_the_default_task_definition_of_an_unregistered_simple_task(timed, clock):
+    """No TaskDef: retryCount 3, FIXED 60 s, responseTimeoutSeconds 3600, no timeoutSeconds (Conductor's ad-hoc
+    definition)."""
+    wf_id = start(timed, [wt("unregistered_worker")])
+    task = poll(timed, "unregistered_worker")
+    for _ in range(2):  # two hours of progress reports: no overall timeout
+        task = report_progress(timed, task, clock, 3599)
+    clock.advance(3601)  # then silence: the response timeout
+    eventually(lambda: timed.get_task(task.task_id).status == "TIMED_OUT")
+    assert "responseTimeout: 3600" in timed.get_task(task.task_id).reason_for_incompletion
+    for attempt in (1, 2, 3):  # three retries, each 60 s later
+        clock.advance(59)
+        assert poll(timed, "unregistered_worker") is None
+        clock.advance(1)
+        task = poll(timed, "unregistered_worker")
+        assert task.retry_count == attempt
+        finish(timed, task, "FAILED")
+    assert timed.get_workflow(wf_id).status == "FAILED"
 
 
 def test_a_worker_that_dies_mid_task_is_caught_by_the_response_timeout(engine, clock):
@@ -130,6 +256,17 @@ def test_poll_timeout_when_no_worker_picks_the_task_up(engine, clock):
     wf_id = start(engine, [wt("unwatched")])
     clock.advance(21)
     eventually(lambda: engine.get_workflow(wf_id).status == "TIMED_OUT")
+
+
+def test_workflow_timeout_alert_only(timed, clock, caplog):
+    wf_id = start(timed, [wt("forever", "HUMAN")], definition={"timeoutSeconds": 60, "timeoutPolicy": "ALERT_ONLY"})
+    with caplog.at_level("WARNING", logger="conductor_nb.engine"):
+        clock.advance(61)
+        eventually(lambda: "Workflow timed out after 61 seconds" in caplog.text)
+    wf = timed.get_workflow(wf_id)
+    assert wf.status == "RUNNING" and wf.tasks[0].status == "IN_PROGRESS"
+    timed.update_task_by_ref_name(wf_id, "forever", "COMPLETED", {})
+    assert timed.get_workflow(wf_id).status == "COMPLETED"
 
 
 def test_workflow_timeout(engine, clock):
@@ -276,9 +413,11 @@ def test_task_configure_response_timeout_of_60(configured, clock):
 def test_task_configure_timeout_of_120(configured, clock):
     wf_id = start(configured, [wt("task_with_retries")])
     task = poll(configured, "task_with_retries")
-    for _ in range(3):  # keep reporting progress so the response timeout never fires
-        clock.advance(40)
-        finish(configured, task, "IN_PROGRESS", callback_after_seconds=0)
-        task = poll(configured, "task_with_retries")
-    clock.advance(1)
+    clock.advance(40)  # the worker asks for 100 s more: back in the queue, its poll timeout now due at 60 + 100 s
+    finish(configured, task, "IN_PROGRESS", callback_after_seconds=100)
+    clock.advance(79)
+    time.sleep(0.05)
+    assert configured.get_workflow(wf_id).status == "RUNNING"
+    clock.advance(2)  # 121 s after its start
     eventually(lambda: configured.get_workflow(wf_id).status == "TIMED_OUT")  # timeoutPolicy TIME_OUT_WF
+    assert "Task timed out after 121 seconds" in configured.get_task(task.task_id).reason_for_incompletion

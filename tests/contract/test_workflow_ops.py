@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conductor_nb import (
+    BadRequestError,
     ConflictError,
     NotFoundError,
     RerunWorkflowRequest,
@@ -202,3 +203,132 @@ def test_workflow_test_drives_sub_workflows(api):
                                                                               "output": {"deep": 1}}]}}}})
     wf = api.test_workflow(request)
     assert wf.status == "COMPLETED" and wf.tasks[0].output_data["deep"] == 1
+
+
+# ------------------------------------------------------------------------------ operations, one option at a time
+def register(api, name, tasks, version=1, **fields):
+    api.register_workflow_def(WorkflowDef.from_dict({"name": name, "version": version, "tasks": tasks, **fields}),
+                              overwrite=True)
+
+
+def settled(api, wf_id, check, timeout=10):
+    """The workflow once `check(wf)` holds (a real server moves SUB_WORKFLOW tasks asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        wf = api.get_workflow(wf_id)
+        if check(wf) or time.monotonic() > deadline:
+            return wf
+        time.sleep(0.05)
+
+
+def test_terminate_starts_the_failure_workflow_only_when_asked(api):
+    register(api, "on_terminate", [wt("h", "HUMAN")])
+    register(api, "terminable", [wt("h", "HUMAN")], failureWorkflow="on_terminate")
+    plain = api.start_workflow(StartWorkflowRequest(name="terminable", input={"k": "v"}))
+    api.terminate_workflow(plain, reason="plain")
+    assert "conductor.failure_workflow" not in (api.get_workflow(plain).output or {})
+    asked = api.start_workflow(StartWorkflowRequest(name="terminable", input={"k": "v"}))
+    api.terminate_workflow(asked, reason="with compensation", trigger_failure_workflow=True)
+    wf = api.get_workflow(asked)
+    assert (wf.status, wf.reason_for_incompletion) == ("TERMINATED", "with compensation")
+    failure = api.get_workflow(wf.output["conductor.failure_workflow"])
+    assert failure.workflow_name == "on_terminate" and failure.input["workflowId"] == asked
+    assert (failure.input["failureStatus"], failure.input["k"]) == ("TERMINATED", "v")
+
+
+def test_restart_with_the_latest_definition(api):
+    register(api, "evolving", [wt("one", "HUMAN")], version=1)
+    register(api, "evolving", [wt("two", "HUMAN")], version=2)
+    wf_id = api.start_workflow(StartWorkflowRequest(name="evolving", version=1))
+    api.terminate_workflow(wf_id)
+    api.restart_workflow(wf_id)  # on the definition it ran with
+    assert statuses(api, wf_id) == [("one", "IN_PROGRESS")] and api.get_workflow(wf_id).workflow_version == 1
+    api.terminate_workflow(wf_id)
+    api.restart_workflow(wf_id, use_latest_definitions=True)
+    wf = api.get_workflow(wf_id)
+    assert [(t.reference_task_name, t.status) for t in wf.tasks] == [("two", "IN_PROGRESS")]
+    assert (wf.status, wf.workflow_version) == ("RUNNING", 2)
+
+
+def test_rerun_with_a_new_workflow_input(api):
+    register(api, "rerun_input", [wt("a", "HUMAN", inputParameters={"v": "${workflow.input.v}"}),
+                                  wt("b", "HUMAN", inputParameters={"v": "${workflow.input.v}"})])
+    wf_id = api.start_workflow(StartWorkflowRequest(name="rerun_input", input={"v": 1}))
+    for ref in ("a", "b"):
+        api.update_task_by_ref_name(wf_id, ref, "COMPLETED", {})
+    assert api.get_workflow(wf_id).status == "COMPLETED"
+
+    api.rerun_workflow(wf_id, RerunWorkflowRequest(workflow_input={"v": 2}))  # the whole workflow, anew
+    wf = api.get_workflow(wf_id)
+    assert (wf.status, wf.input) == ("RUNNING", {"v": 2})
+    assert [(t.reference_task_name, t.input_data["v"]) for t in wf.tasks] == [("a", 2)]
+    for ref in ("a", "b"):
+        api.update_task_by_ref_name(wf_id, ref, "COMPLETED", {})
+
+    b = api.get_workflow(wf_id).tasks[1]
+    api.rerun_workflow(wf_id, RerunWorkflowRequest(re_run_from_task_id=b.task_id, workflow_input={"v": 3},
+                                                   task_input={"v": "given"}))
+    wf = api.get_workflow(wf_id)
+    assert (wf.status, wf.input) == ("RUNNING", {"v": 3})
+    assert [(t.reference_task_name, t.status, t.input_data["v"]) for t in wf.tasks] == [
+        ("a", "COMPLETED", 2), ("b", "IN_PROGRESS", "given")]
+
+
+def test_rerun_from_a_task_of_a_sub_workflow(api):
+    register(api, "rerun_child", [wt("c1", "HUMAN"), wt("c2", "HUMAN")])
+    register(api, "rerun_parent", [wt("sub", "SUB_WORKFLOW", subWorkflowParam={"name": "rerun_child", "version": 1}),
+                                   wt("after", "HUMAN")])
+    wf_id = api.start_workflow(StartWorkflowRequest(name="rerun_parent"))
+    child_id = settled(api, wf_id, lambda wf: wf.tasks and wf.tasks[0].sub_workflow_id).tasks[0].sub_workflow_id
+    for ref in ("c1", "c2"):
+        api.update_task_by_ref_name(child_id, ref, "COMPLETED", {"ref": ref})
+    settled(api, wf_id, _after_waits)  # (a real server completes the SUB_WORKFLOW task asynchronously)
+    api.update_task_by_ref_name(wf_id, "after", "COMPLETED", {})
+    assert settled(api, wf_id, lambda wf: wf.status == "COMPLETED").status == "COMPLETED"
+
+    c2 = api.get_workflow(child_id).tasks[1]
+    assert api.rerun_workflow(wf_id, RerunWorkflowRequest(re_run_from_task_id=c2.task_id,
+                                                          task_input={"again": True})) == wf_id
+    parent = api.get_workflow(wf_id)  # the SUB_WORKFLOW task waits on the same child again; what followed it stays
+    assert parent.status == "RUNNING"
+    assert [(t.reference_task_name, t.status, t.sub_workflow_id) for t in parent.tasks] == [
+        ("sub", "IN_PROGRESS", child_id), ("after", "COMPLETED", None)]
+    child = settled(api, child_id, lambda wf: wf.tasks[-1].status == "IN_PROGRESS")
+    assert child.status == "RUNNING"
+    assert [(t.reference_task_name, t.status) for t in child.tasks] == [("c1", "COMPLETED"), ("c2", "IN_PROGRESS")]
+    assert child.tasks[1].input_data == {"again": True}
+
+    api.update_task_by_ref_name(child_id, "c2", "COMPLETED", {"ref": "c2 again"})
+    parent = settled(api, wf_id, lambda wf: wf.status == "COMPLETED")  # `after` ran before: it does not run again
+    assert parent.status == "COMPLETED" and parent.tasks[0].output_data["ref"] == "c2 again"
+    assert [(t.reference_task_name, t.status) for t in parent.tasks] == [("sub", "COMPLETED"), ("after", "COMPLETED")]
+
+
+def _after_waits(wf) -> bool:
+    """The parent's SUB_WORKFLOW task is done and the task after it waits (is IN_PROGRESS)."""
+    after = wf.get_task(task_reference_name="after")
+    return wf.tasks[0].status == "COMPLETED" and after is not None and after.status == "IN_PROGRESS"
+
+
+def test_rerun_from_a_task_that_is_nowhere_is_a_bad_request(api):
+    register(api, "rerun_nowhere", [wt("h", "HUMAN")])
+    wf_id = api.start_workflow(StartWorkflowRequest(name="rerun_nowhere"))
+    api.terminate_workflow(wf_id)
+    with pytest.raises(BadRequestError):
+        api.rerun_workflow(wf_id, RerunWorkflowRequest(re_run_from_task_id=str(uuid.uuid4())))
+
+
+def test_skip_refuses_the_wrong_state(api):
+    register(api, "skip_states", [wt("first", "HUMAN"), wt("second", "HUMAN")])
+    wf_id = api.start_workflow(StartWorkflowRequest(name="skip_states"))
+    with pytest.raises(ServerError, match="does not exist"):
+        api.skip_task_from_workflow(wf_id, "no_such_ref")
+    with pytest.raises(ServerError, match="already been processed"):
+        api.skip_task_from_workflow(wf_id, "first")  # already scheduled
+    api.pause_workflow(wf_id)
+    with pytest.raises(ServerError, match="not running"):
+        api.skip_task_from_workflow(wf_id, "second")
+    api.resume_workflow(wf_id)
+    api.terminate_workflow(wf_id)
+    with pytest.raises(ServerError, match="not running"):
+        api.skip_task_from_workflow(wf_id, "second")
