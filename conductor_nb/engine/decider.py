@@ -7,6 +7,7 @@ workflows), so the engine's shell owns persistence and tests can drive it with p
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections import deque
 from collections.abc import Mapping
@@ -114,12 +115,18 @@ class Context:
         return expressions.resolve(value, ParameterContext(self.state), task_id)
 
     def task_input(self, wt: WorkflowTask, task: Task, task_def: Optional[TaskDef] = None) -> dict:
-        """inputParameters, with the task definition's inputTemplate filling the gaps, resolved together."""
+        """inputParameters, with the task definition's inputTemplate filling the gaps, resolved together; a key
+        that resolves to null then takes the template's value, as it stands (Conductor's getTaskInputV2)."""
+        template = (task_def or self.task_def(wt)).input_template or {}
         params = dict(wt.input_parameters or {})
-        for key, value in ((task_def or self.task_def(wt)).input_template or {}).items():
+        for key, value in template.items():
             if params.get(key) is None:
                 params[key] = value
-        return self.resolve(params, task.task_id)
+        resolved = self.resolve(params, task.task_id)
+        for key, value in template.items():
+            if resolved.get(key) is None:
+                resolved[key] = copy.deepcopy(value)
+        return resolved
 
     def remove(self, task_ids: set[str]) -> None:
         """Drop tasks from the workflow (a DO_WHILE's keepLastN); the shell deletes them from the store."""

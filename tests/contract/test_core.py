@@ -276,6 +276,19 @@ def test_update_by_reference_name(api):
         api.update_task_by_ref_name_sync(wf_id, "a_ref", "COMPLETED", {})
 
 
+def test_a_task_definition_input_template_fills_gaps_and_null_values(api):
+    api.register_task_defs([TaskDef(name="templated", response_timeout_seconds=60, input_template={
+        "b": "from template", "c": "${workflow.input.c}", "d": {"nested": True}})])
+    api.register_workflow_def(chain_def("templated_flow", tasks=[simple(
+        "templated", a="${workflow.input.a}", b="${workflow.input.missing}", d="given")]))
+    start(api, "templated_flow", input={"a": 1, "c": 3})
+    task = poll_one(api, "templated")
+    # a key missing from inputParameters takes the template's value, resolved; one that resolves to null takes the
+    # template's value; a value given wins
+    assert task.input_data == {"a": 1, "b": "from template", "c": 3, "d": "given"}
+    complete(api, task)
+
+
 def test_task_logs(api):
     api.register_workflow_def(chain_def())
     start(api)
