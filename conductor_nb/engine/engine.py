@@ -47,6 +47,9 @@ from .tasks import REGISTRY, kind_of
 from .tasks.sub_workflow import TASK_STATUS_OF_CHILD
 from .tasks.wait import Wait
 
+RETURN_STRATEGIES = ("TARGET_WORKFLOW", "BLOCKING_WORKFLOW", "BLOCKING_TASK", "BLOCKING_TASK_INPUT")
+SIGNAL_TIMEOUT_MS = 5000  # how long a sync signal waits for the workflow to end or block again (Conductor's default)
+
 log = logging.getLogger("conductor_nb.engine")
 
 MAX_POLL_TIMEOUT_MS = 5000
@@ -72,7 +75,7 @@ class Transition:
         self.queued: set[str] = set()
         self.earliest_timer: Optional[int] = None  # the earliest timer this transition set
         self.followups: deque[Callable[[], None]] = deque()
-        self.saved: dict[str, dict] = {}  # task id -> the JSON written for it
+        self.saved: dict[str, str] = {}  # task id -> the JSON written for it
         # update-v2: the queue its worker takes from next, and the first task scheduled there in this transaction,
         # held back from the queue table so that taking it costs no queue row (see Engine._take)
         self.handover_queue: Optional[str] = None
@@ -80,7 +83,7 @@ class Transition:
 
     def copy(self, task: Task) -> Task:
         """A copy of a task written by this transaction, for the caller to keep (read back from its JSON)."""
-        return Task.from_dict(self.saved[task.task_id])
+        return Task.from_dict(json.loads(self.saved[task.task_id]))
 
     def mark(self, state: WorkflowState, tasks=(), workflow_changed: bool = True) -> None:
         """Note tasks (and the workflow itself, unless only its tasks changed, as a poll changes them) to save."""
@@ -242,6 +245,14 @@ class Engine(Operations, TimeoutChecks):
               wait_for_seconds: Optional[float]) -> WorkflowRun:
         """Wait until the workflow ends, a task of `wait_until_task_ref` ends, or it blocks on a signal."""
         targets = {r.strip() for r in (wait_until_task_ref or "").split(",") if r.strip()}
+        with self._lock:  # held from the last look at the state to the answer built from it
+            state, timed_out = self._await_sync_end(workflow_id, targets, wait_for_seconds)
+            return _workflow_run(state.workflow, request_id or str(uuid.uuid4()), timed_out)
+
+    def _await_sync_end(self, workflow_id: str, targets: set[str],
+                        wait_for_seconds: Optional[float]) -> tuple[WorkflowState, bool]:
+        """Wait (up to `wait_for_seconds`, default 10) until _sync_execute_done: the state then, and whether the
+        time ran out first."""
         deadline = time.monotonic() + (wait_for_seconds if wait_for_seconds is not None else 10)
         with self._lock:
             self._sync_waiters += 1
@@ -251,12 +262,10 @@ class Engine(Operations, TimeoutChecks):
                 while True:
                     state = self._state(workflow_id)
                     if self._sync_execute_done(state, targets):
-                        timed_out = False
-                        break
+                        return state, False
                     remaining = deadline - time.monotonic()
                     if remaining <= 0 or self._closed:
-                        timed_out = True
-                        break
+                        return state, True
                     self._workflow_moved.wait(remaining)
             finally:
                 self._sync_waiters -= 1
@@ -264,7 +273,6 @@ class Engine(Operations, TimeoutChecks):
                     self._waiting_for_tasks[workflow_id] -= 1
                     if not self._waiting_for_tasks[workflow_id]:
                         del self._waiting_for_tasks[workflow_id]
-            return _workflow_run(state.workflow, request_id or str(uuid.uuid4()), timed_out)
 
     def get_workflow(self, workflow_id: str, include_tasks: bool = True) -> Workflow:
         with self._lock:
@@ -597,15 +605,34 @@ class Engine(Operations, TimeoutChecks):
         return [PollData(queue_name=q, domain=d or None, worker_id=w, last_poll_time=t) for q, d, w, t in rows]
 
     def signal_workflow_task(self, workflow_id: str, status: str, output: dict) -> None:
-        """Complete the first pending WAIT of the workflow, searching its sub-workflows too."""
+        """Complete the first pending WAIT of the workflow, whatever its kind, searching its sub-workflows too."""
+        self._signal(workflow_id, status, output)
+
+    def signal_workflow_task_sync(self, workflow_id: str, status: str, output: dict,
+                                  return_strategy: str = "TARGET_WORKFLOW",
+                                  timeout_millis: int = SIGNAL_TIMEOUT_MS) -> Optional[WorkflowRun]:
+        """Signal as signal_workflow_task, then wait (as a sync execute does) until the workflow ends or blocks
+        again, and answer per `return_strategy` (see _signal_response); 404 when there was nothing to signal."""
+        if return_strategy not in RETURN_STRATEGIES:
+            raise bad_request("returnStrategy", f"must be one of {', '.join(RETURN_STRATEGIES)}", return_strategy)
+        if not self._signal(workflow_id, status, output):
+            raise NotFoundError(f"Found no blocked task in workflow {workflow_id} to signal")
+        with self._lock:
+            state, timed_out = self._await_sync_end(workflow_id, set(), max(0, timeout_millis or 0) / 1000)
+            return self._signal_response(state, return_strategy, str(uuid.uuid4()), timed_out)
+
+    def _signal(self, workflow_id: str, status: str, output: Optional[dict]) -> bool:
+        """Complete the first pending WAIT with `output` merged into its output: whether there was one."""
         with self._lock:
             try:
-                task = self._blocking_wait(self._state(workflow_id))
+                task = self._pending_wait(self._state(workflow_id))
             except NotFoundError:
-                return  # Conductor answers a signal for nothing with nothing
-            if task is not None:
-                self.update_task(TaskResult(workflow_instance_id=task.workflow_instance_id, task_id=task.task_id,
-                                            status=status, output_data=output))
+                return False  # Conductor answers a signal for nothing with nothing
+            if task is None:
+                return False
+            self.update_task(TaskResult(workflow_instance_id=task.workflow_instance_id, task_id=task.task_id,
+                                        status=status, output_data={**(task.output_data or {}), **(output or {})}))
+            return True
 
     def get_task(self, task_id: str) -> Task:
         with self._lock:
@@ -667,9 +694,9 @@ class Engine(Operations, TimeoutChecks):
                 if task.task_id in tx.removed:
                     self._owner.pop(task.task_id, None)
                     continue
-                tx.saved[task.task_id] = data = task.to_dict()
+                tx.saved[task.task_id] = text = task.to_json()
                 self._store.put_task(task.task_id, workflow_id, task.seq, task.reference_task_name,
-                                     task.task_type, task.status, data)
+                                     task.task_type, task.status, text)
                 if task.status in PENDING:
                     self._owner[task.task_id] = workflow_id
                 else:
@@ -956,11 +983,12 @@ class Engine(Operations, TimeoutChecks):
             return True
         return self._blocking_wait(state) is not None
 
-    def _blocking_wait(self, state: WorkflowState) -> Optional[Task]:
-        """The first WAIT waiting for a signal in this workflow or its running sub-workflows."""
-        for task in list(state.pending.values()):
+    def _blocking_wait(self, state: WorkflowState) -> Optional[tuple[WorkflowState, Task]]:
+        """The first WAIT waiting for a signal (no duration, no until) in this workflow or its running
+        sub-workflows, with the workflow it is in: what makes a sync execute return early."""
+        for task in sorted(state.pending.values(), key=_seq):
             if task.task_type == Wait.type_name and REGISTRY["WAIT"].is_blocking(task):
-                return task
+                return state, task
             if task.task_type == "SUB_WORKFLOW" and task.sub_workflow_id:
                 try:
                     found = self._blocking_wait(self._state(task.sub_workflow_id))
@@ -969,6 +997,41 @@ class Engine(Operations, TimeoutChecks):
                 if found is not None:
                     return found
         return None
+
+    def _pending_wait(self, state: WorkflowState) -> Optional[Task]:
+        """The WAIT a signal completes, as Conductor finds it: the first unfinished WAIT of any kind (for a signal,
+        for a duration or until a date) in this workflow, else the first in its running sub-workflows."""
+        pending = sorted(state.pending.values(), key=_seq)
+        for task in pending:
+            if task.task_type == Wait.type_name:
+                return task
+        for task in pending:
+            if task.task_type == "SUB_WORKFLOW" and task.sub_workflow_id:
+                try:
+                    found = self._pending_wait(self._state(task.sub_workflow_id))
+                except NotFoundError:
+                    continue
+                if found is not None:
+                    return found
+        return None
+
+    def _signal_response(self, state: WorkflowState, strategy: str, request_id: str,
+                         timed_out: bool) -> Optional[WorkflowRun]:
+        """What POST /tasks/{id}/{status}/signal/sync answers (Conductor's NotificationResult.toResponse): the
+        signalled workflow, the (sub-)workflow now blocking, or the blocking WAIT as a TaskRun; with nothing
+        blocking (ended, or out of time), the signalled workflow, and no task for the task strategies."""
+        blocking = None if timed_out else self._blocking_wait(state)
+        if blocking is None:
+            if strategy in ("BLOCKING_TASK", "BLOCKING_TASK_INPUT"):
+                return None
+            return _workflow_run(state.workflow, request_id, timed_out, response_type=strategy)
+        where, task = blocking
+        if strategy == "TARGET_WORKFLOW":
+            return _workflow_run(state.workflow, request_id, timed_out, response_type=strategy)
+        if strategy == "BLOCKING_WORKFLOW":
+            return _workflow_run(where.workflow, request_id, timed_out, target=state.workflow,
+                                 response_type=strategy)
+        return _task_run(task, state.workflow, request_id, strategy)
 
     # --------------------------------------------------------------------------------- background system tasks
     def _take_background(self, timeout_ms: int) -> list[Task]:
@@ -1012,13 +1075,37 @@ def _row_json(wf: Workflow, with_tasks: bool = False) -> dict:
         wf.tasks, wf.workflow_definition = tasks, definition
 
 
-def _workflow_run(wf: Workflow, request_id: str, timed_out: bool) -> WorkflowRun:
+def _workflow_run(wf: Workflow, request_id: str, timed_out: bool, target: Optional[Workflow] = None,
+                  response_type: str = "TARGET_WORKFLOW") -> WorkflowRun:
+    """Conductor's WorkflowRun of `wf`, answering for `target` (the workflow asked about; `wf` itself unless a
+    BLOCKING_WORKFLOW answer shows a sub-workflow)."""
+    target = target or wf
     data = _row_json(wf, with_tasks=True)  # a WorkflowRun has no definition
     return WorkflowRun(
-        response_type="TARGET_WORKFLOW", target_workflow_id=wf.workflow_id, target_workflow_status=wf.status,
+        response_type=response_type, target_workflow_id=target.workflow_id, target_workflow_status=target.status,
         request_id=request_id, workflow_id=wf.workflow_id, correlation_id=wf.correlation_id,
         input=data.get("input"), output=data.get("output"), signal_timeout=timed_out, priority=wf.priority,
         variables=data.get("variables"), tasks=[Task.from_dict(t) for t in data.get("tasks", [])],
         created_by=wf.created_by, create_time=wf.create_time, status=wf.status, update_time=wf.update_time,
         reason_for_incompletion=wf.reason_for_incompletion,
     )
+
+
+def _task_run(task: Task, target: Workflow, request_id: str, response_type: str) -> WorkflowRun:
+    """Conductor's TaskRun (a SignalResponse, as a WorkflowRun is): the task-only fields ride in `extra`."""
+    fields = {
+        "responseType": response_type, "targetWorkflowId": target.workflow_id,
+        "targetWorkflowStatus": target.status, "requestId": request_id, "taskType": task.task_type,
+        "taskId": task.task_id, "referenceTaskName": task.reference_task_name, "retryCount": task.retry_count or 0,
+        "taskDefName": task.task_def_name, "retriedTaskId": task.retried_task_id,
+        "workflowType": task.workflow_type, "reasonForIncompletion": task.reason_for_incompletion,
+        "priority": task.workflow_priority or 0, "workflowId": task.workflow_instance_id,
+        "correlationId": task.correlation_id, "status": task.status, "input": task.input_data,
+        "output": task.output_data, "createdBy": task.worker_id, "createTime": task.start_time,
+        "updateTime": task.update_time, "signalTimeout": False,
+    }
+    return WorkflowRun.from_dict({key: value for key, value in fields.items() if value is not None})  # NON_NULL
+
+
+def _seq(task: Task) -> int:
+    return task.seq or 0

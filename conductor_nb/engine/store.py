@@ -239,11 +239,12 @@ class Store:
         return self._db.execute("DELETE FROM workflow WHERE workflow_id = ?", (workflow_id,)).rowcount > 0
 
     def put_task(self, task_id: str, workflow_id: str, seq: int, ref: str, task_type: str, status: str,
-                 data: dict) -> None:
+                 text: str) -> None:
+        """Write a task row; `text` is the task's JSON (Task.to_json)."""
         self._db.execute(
             "INSERT INTO task VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, json = excluded.json",
-            (task_id, workflow_id, seq, ref, task_type, status, dumps(data)),
+            (task_id, workflow_id, seq, ref, task_type, status, text),
         )
 
     def delete_tasks(self, task_ids: list[str]) -> None:

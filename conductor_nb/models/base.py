@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 import re
 import types
 import typing
@@ -105,6 +106,25 @@ class Model:
         codec = cls.__dict__.get("_codec") or _compile(cls)
         return codec.write(self)
 
+    def to_json(self) -> str:
+        """`to_dict()` as compact JSON text, encoded straight from the model's values without copying them first:
+        the engine writes every changed task this way, and a task's input or output can be large."""
+        return _ENCODER.encode(self)
+
+
+def _json_default(value: Any) -> Any:
+    """What the JSON encoder cannot write itself: models (their fields over the live values) and enums."""
+    if isinstance(value, Model):
+        cls = type(value)
+        return (cls.__dict__.get("_codec") or _compile(cls)).shallow(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# Models hold JSON values: no cycles to look for (a cyclic value still fails, with RecursionError).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False, default=_json_default)
+
 
 def model(cls: type) -> type:
     """Class decorator: make `cls` a keyword-friendly dataclass model with camelCase JSON names."""
@@ -119,9 +139,11 @@ class _Codec:
     """A model class's `read(cls, data)` and `write(obj)`, generated as straight-line code: models are read and
     written on every state change, and a loop over the fields with getattr costs several times as much."""
 
-    def __init__(self, read: Callable[[type, dict], Any], write: Callable[[Any], dict]):
+    def __init__(self, read: Callable[[type, dict], Any], write: Callable[[Any], dict],
+                 shallow: Callable[[Any], dict]):
         self.read = read
         self.write = write
+        self.shallow = shallow  # the JSON field names over the live values, for to_json's encoder
 
 
 _SCALAR_HINTS = (str, int, float, bool)
@@ -143,6 +165,7 @@ def _compile(cls: type) -> _Codec:
             env[f"_f{i}"] = f.default_factory
             read_lines.append(f"    kw[{f.name!r}] = _f{i}()")
     write_lines = ["def write(self):", "    out = {}"]
+    shallow_lines = ["def shallow(self):", "    out = {}"]
     for i, (attr, name) in enumerate(cls._fields_json):
         reader = _reader(hints.get(attr, Any))
         read_lines.append(f"    v = get({name!r}, _MISSING)")
@@ -152,6 +175,7 @@ def _compile(cls: type) -> _Codec:
             env[f"_r{i}"] = reader
             read_lines.append(f"    if v is not _MISSING: kw[{attr!r}] = None if v is None else _r{i}(v)")
         write_lines.append(f"    v = self.{attr}")
+        shallow_lines += [f"    v = self.{attr}", f"    if v is not None: out[{name!r}] = v"]
         if _unwrap_optional(hints.get(attr, Any)) in _SCALAR_HINTS:
             write_lines.append(f"    if v is not None: out[{name!r}] = v if v.__class__ in _PLAIN else _write(v)")
         else:
@@ -161,11 +185,11 @@ def _compile(cls: type) -> _Codec:
                    "        kw['extra'] = {k: v for k, v in data.items() if k not in _KNOWN}",
                    *(["    obj.__post_init__()"] if hasattr(cls, "__post_init__") else []),
                    "    return obj"]
-    write_lines += ["    if self.extra:",
-                    "        for key, value in self.extra.items(): out.setdefault(key, value)",
-                    "    return out"]
-    exec("\n".join(read_lines) + "\n\n" + "\n".join(write_lines), env)  # noqa: S102 (our own field names)
-    cls._codec = _Codec(env["read"], env["write"])
+    ending = ["    if self.extra:", "        for key, value in self.extra.items(): out.setdefault(key, value)",
+              "    return out"]
+    source = "\n\n".join("\n".join(lines) for lines in (read_lines, write_lines + ending, shallow_lines + ending))
+    exec(source, env)  # noqa: S102 (our own field names)
+    cls._codec = _Codec(env["read"], env["write"], env["shallow"])
     return cls._codec
 
 
