@@ -159,7 +159,16 @@ class ConductorAPI(Protocol):
         """POST /tasks/{workflowId}/{taskRefName}/{status}/sync: the workflow after the update."""
 
     def signal_workflow_task(self, workflow_id: str, status: str, output: dict) -> None:
-        """POST /tasks/{workflowId}/{status}/signal: complete the first pending WAIT (searching sub-workflows)."""
+        """POST /tasks/{workflowId}/{status}/signal: complete the first pending WAIT, whatever its kind (searching
+        running sub-workflows); nothing happens when there is none."""
+
+    def signal_workflow_task_sync(self, workflow_id: str, status: str, output: dict,
+                                  return_strategy: str = "TARGET_WORKFLOW",
+                                  timeout_millis: int = 5000) -> Optional[WorkflowRun]:
+        """POST /tasks/{workflowId}/{status}/signal/sync?returnStrategy=&timeoutMillis=: signal as above (404 when
+        there is nothing to signal), wait up to `timeout_millis` for the workflow to end or block again, and answer
+        a SignalResponse: the workflow (TARGET_WORKFLOW), the (sub-)workflow blocking now (BLOCKING_WORKFLOW), or
+        the blocking WAIT as a TaskRun (BLOCKING_TASK, BLOCKING_TASK_INPUT; None when nothing blocks)."""
 
     def get_task(self, task_id: str) -> Task:
         """GET /tasks/{taskId}."""

@@ -214,6 +214,13 @@ class HttpConductor:
     def signal_workflow_task(self, workflow_id: str, status: str, output: dict) -> None:
         self._call("signal_workflow_task", workflow_id=workflow_id, status=status, output=output)
 
+    def signal_workflow_task_sync(self, workflow_id: str, status: str, output: dict,
+                                  return_strategy: str = "TARGET_WORKFLOW",
+                                  timeout_millis: int = 5000) -> Optional[WorkflowRun]:
+        return self._call("signal_workflow_task_sync", wait_s=(timeout_millis or 0) / 1000, workflow_id=workflow_id,
+                          status=status, output=output, return_strategy=return_strategy,
+                          timeout_millis=timeout_millis)
+
     def get_task(self, task_id: str) -> Task:
         return self._call("get_task", task_id=task_id)
 

@@ -144,7 +144,7 @@ class Handler(BaseHTTPRequestHandler):
         reply = endpoint.reply
         if reply is Reply.NO_CONTENT or (reply is Reply.JSON_OR_NO_CONTENT and (result is None or result == [])):
             self._send(204)
-        elif reply is Reply.VOID:
+        elif reply is Reply.VOID or result is None:  # Spring answers a null (or an empty Mono) with an empty 200
             self._send(200)
         elif reply is Reply.TEXT:
             self._send(200, ("" if result is None else str(result)).encode(), TEXT)

@@ -97,8 +97,18 @@ class WorkflowExecutor:
         return self.workflow_client.get_by_correlation_ids(workflow_name, correlation_ids, bool(include_closed),
                                                            bool(include_tasks))
 
-    def signal(self, workflow_id: str, status: str, body: Optional[dict] = None) -> None:
-        """Complete the workflow's pending WAIT (searching its sub-workflows) with `body` as its output."""
+    def signal(self, workflow_id: str, status: str, body: dict,
+               return_strategy: Optional[str] = None) -> Optional[WorkflowRun]:
+        """Complete the workflow's first pending WAIT (searching its running sub-workflows) with `body` as its
+        output, then wait (up to 5 s) until the workflow ends or blocks again: the SignalResponse, per
+        `return_strategy` (TARGET_WORKFLOW by default, BLOCKING_WORKFLOW, BLOCKING_TASK, BLOCKING_TASK_INPUT).
+        NotFoundError when there is no WAIT to complete."""
+        return self.workflow_client.api.signal_workflow_task_sync(workflow_id, status, body or {},
+                                                                  return_strategy or "TARGET_WORKFLOW")
+
+    def signal_async(self, workflow_id: str, status: str, body: dict) -> None:
+        """Complete the workflow's first pending WAIT (searching its running sub-workflows) without waiting for
+        what follows; nothing happens when there is none."""
         self.workflow_client.api.signal_workflow_task(workflow_id, status, body or {})
 
     def test_workflow(self, test_request: WorkflowTestRequest) -> Workflow:

@@ -7,7 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conductor_nb import StartWorkflowRequest, TaskDef, WorkflowDef
+from conductor_nb import (MetadataClient, NotFoundError, StartWorkflowRequest, TaskClient, TaskDef, WorkflowClient,
+                          WorkflowDef, WorkflowExecutor, WorkflowRun)
 
 from workflow_helpers import Workers, run, start, wait_for, wt
 
@@ -153,6 +154,119 @@ def test_a_wait_without_time_returns_a_sync_execute_and_a_signal_completes_it(ap
     api.signal_workflow_task(result.workflow_id, "COMPLETED", {"said": "go"})
     done = wait_for(api, result.workflow_id)
     assert done.status == "COMPLETED" and done.tasks[1].input_data == {"s": "go"}
+
+
+TIMED_WAITS = [{"duration": "1 hour"}, {"until": "2099-01-01 00:00 UTC"}]
+
+
+@pytest.mark.parametrize("inputs", TIMED_WAITS, ids=["duration", "until"])
+def test_a_signal_completes_a_timed_wait_early(api, inputs):
+    wf_id = start(api, [wt("w", "WAIT", inputParameters=inputs), wt("after", "SET_VARIABLE",
+                                                                     inputParameters={"s": "${w.output.said}"})])
+    assert wait_for(api, wf_id, ("RUNNING",)).tasks[0].status == "IN_PROGRESS"
+    api.signal_workflow_task(wf_id, "COMPLETED", {"said": "early"})
+    done = wait_for(api, wf_id)
+    assert done.status == "COMPLETED" and done.variables == {"s": "early"}
+    assert done.tasks[0].output_data == {"said": "early"}
+
+
+@pytest.mark.parametrize("inputs", TIMED_WAITS, ids=["duration", "until"])
+def test_a_task_update_completes_a_timed_wait_early(api, inputs):
+    wf_id = start(api, [wt("w", "WAIT", inputParameters=inputs)])
+    api.update_task_by_ref_name(wf_id, "w", "COMPLETED", {"by": "update"})
+    done = wait_for(api, wf_id)
+    assert done.status == "COMPLETED" and done.output == {"by": "update"}
+
+
+def test_a_sync_execute_does_not_return_at_a_timed_wait(api):
+    result = run(api, [wt("w", "WAIT", inputParameters={"duration": "1 hour"})], wait=1)
+    assert result.status == "RUNNING" and result.signal_timeout is True
+    api.signal_workflow_task(result.workflow_id, "COMPLETED", {})
+    assert wait_for(api, result.workflow_id).status == "COMPLETED"
+
+
+def test_a_sync_signal_answers_once_the_workflow_blocks_again_or_ends(api):
+    wf_id = start(api, [wt("first", "WAIT", inputParameters={"duration": "1 hour"}), wt("second", "WAIT")])
+    run = api.signal_workflow_task_sync(wf_id, "COMPLETED", {"n": 1})
+    assert (run.workflow_id, run.target_workflow_id, run.response_type) == (wf_id, wf_id, "TARGET_WORKFLOW")
+    assert run.status == run.target_workflow_status == "RUNNING" and run.signal_timeout is False
+    assert [(t.reference_task_name, t.status) for t in run.tasks] == [("first", "COMPLETED"),
+                                                                     ("second", "IN_PROGRESS")]
+    run = api.signal_workflow_task_sync(wf_id, "COMPLETED", {"n": 2})
+    assert run.status == "COMPLETED" and run.output == {"n": 2} and run.signal_timeout is False
+
+
+def test_a_sync_signal_answers_the_blocking_task(api):
+    wf_id = start(api, [wt("first", "WAIT"), wt("second", "WAIT", inputParameters={"why": "approval"})])
+    task_run = api.signal_workflow_task_sync(wf_id, "COMPLETED", {}, "BLOCKING_TASK")
+    assert (task_run.response_type, task_run.target_workflow_id, task_run.workflow_id) == (
+        "BLOCKING_TASK", wf_id, wf_id)
+    assert task_run.status == "IN_PROGRESS" and task_run.input == {"why": "approval"}
+    assert (task_run.extra["taskType"], task_run.extra["referenceTaskName"]) == ("WAIT", "second")
+    assert task_run.extra["taskId"] == api.get_workflow(wf_id).tasks[1].task_id
+
+
+def test_a_sync_signal_for_the_blocking_task_answers_nothing_once_the_workflow_ends(api):
+    wf_id = start(api, [wt("only", "WAIT")])
+    assert api.signal_workflow_task_sync(wf_id, "COMPLETED", {}, "BLOCKING_TASK_INPUT") is None
+    assert api.get_workflow(wf_id).status == "COMPLETED"
+
+
+def test_a_signal_reaches_a_wait_in_a_running_sub_workflow(api):
+    register(api, "child_sig", [wt("timed", "WAIT", inputParameters={"duration": "1 hour"}), wt("gate", "WAIT")],
+             outputParameters={"said": "${gate.output.said}"})
+    parent_id = start(api, [wt("sub", "SUB_WORKFLOW", subWorkflowParam={"name": "child_sig", "version": 1})])
+    child_id = _started_child(api, parent_id)
+    blocking = api.signal_workflow_task_sync(parent_id, "COMPLETED", {}, "BLOCKING_WORKFLOW")
+    assert (blocking.response_type, blocking.workflow_id, blocking.target_workflow_id) == (
+        "BLOCKING_WORKFLOW", child_id, parent_id)
+    assert [t.status for t in blocking.tasks] == ["COMPLETED", "IN_PROGRESS"]
+    api.signal_workflow_task(parent_id, "COMPLETED", {"said": "done"})
+    assert wait_for(api, child_id).status == "COMPLETED"
+    parent = wait_for(api, parent_id)
+    assert parent.status == "COMPLETED" and parent.output == {"said": "done", "subWorkflowId": child_id}
+
+
+def _executor(api):
+    """A WorkflowExecutor (the official SDK's one-stop object) over the home under test."""
+    executor = WorkflowExecutor.__new__(WorkflowExecutor)
+    executor.metadata_client, executor.workflow_client, executor.task_client = (
+        MetadataClient(None, api), WorkflowClient(None, api), TaskClient(None, api))
+    return executor
+
+
+def test_the_executor_signals_as_the_official_sdk(api):
+    executor = _executor(api)
+    wf_id = start(api, [wt("timed", "WAIT", inputParameters={"duration": "1 hour"}), wt("gate", "WAIT")])
+    answer = executor.signal(wf_id, "COMPLETED", {"k": 1})
+    assert isinstance(answer, WorkflowRun) and answer.response_type == "TARGET_WORKFLOW"
+    assert answer.workflow_id == wf_id and answer.status == "RUNNING"
+    blocking = executor.signal(wf_id, "IN_PROGRESS", {"k": 2}, return_strategy="BLOCKING_TASK")
+    assert (blocking.response_type, blocking.extra["referenceTaskName"]) == ("BLOCKING_TASK", "gate")
+    assert executor.signal_async(wf_id, "COMPLETED", {"k": 3}) is None
+    assert wait_for(api, wf_id).output == {"k": 3}
+    with pytest.raises(NotFoundError):
+        executor.signal(wf_id, "COMPLETED", {})
+    assert executor.signal_async(wf_id, "COMPLETED", {}) is None
+
+
+def _started_child(api, parent_id):
+    """The child of the parent's first task once it waits (Conductor starts a SUB_WORKFLOW asynchronously)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        child_id = api.get_workflow(parent_id).tasks[0].sub_workflow_id
+        if child_id and [t.status for t in api.get_workflow(child_id).tasks] == ["IN_PROGRESS"]:
+            return child_id
+        time.sleep(0.05)
+    raise AssertionError(f"the child of {parent_id} did not start")
+
+
+def test_a_signal_with_no_wait_to_complete(api):
+    wf_id = start(api, [wt("hold", "HUMAN")])
+    api.signal_workflow_task(wf_id, "COMPLETED", {})  # nothing to do, and no error
+    with pytest.raises(NotFoundError, match="Found no blocked task in workflow"):
+        api.signal_workflow_task_sync(wf_id, "COMPLETED", {})
+    assert api.get_workflow(wf_id).tasks[0].status == "IN_PROGRESS"
 
 
 @pytest.mark.parametrize("until", ["2020-01-01 00:00 UTC", "2024-12-25 05:25 PST", "2020-01-01 00:00 IST",

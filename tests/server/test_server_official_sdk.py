@@ -101,3 +101,14 @@ def test_workflow_client_tests_a_workflow_with_mocks(sdk_outcomes):
     assert run["status"] == "COMPLETED" and run["input"] == {"who": "test"} and run["output"] == {"mocked": "b"}
     assert [(t["reference_task_name"], t["status"], t["output_data"]) for t in run["tasks"]] == [
         ("a_ref", "COMPLETED", {"mocked": "a"}), ("b_ref", "COMPLETED", {"mocked": "b"})]
+
+
+def test_workflow_executor_signals_sync_and_async(sdk_outcomes):
+    o = sdk_outcomes
+    assert o["signal"] == {"type": "SignalResponse", "response_type": "TARGET_WORKFLOW", "workflow_id": True,
+                           "status": "RUNNING", "tasks": [["timed", "COMPLETED"], ["gate", "IN_PROGRESS"]]}
+    assert o["signal_blocking_task"] == {"response_type": "BLOCKING_TASK", "reference_task_name": "gate",
+                                         "task_type": "WAIT", "status": "IN_PROGRESS"}
+    assert o["signal_async"] is None
+    assert o["signalled"]["status"] == "COMPLETED" and o["signalled"]["output"] == {"k": 3}
+    assert o["signal_nothing"] == {"error": "ApiException", "status": 404}

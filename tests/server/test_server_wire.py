@@ -136,6 +136,39 @@ def test_update_v2_hands_back_the_next_task_of_the_type(http, api_url, flow):
     assert http.post(f"{api_url}/tasks/update-v2", json=result).status_code == 204
 
 
+def test_signals_over_rest_async_and_sync(http, api_url):
+    waits = {"name": "waits", "version": 1, "tasks": [
+        {"name": "timed", "taskReferenceName": "timed", "type": "WAIT", "inputParameters": {"duration": "1 hour"}},
+        {"name": "gate", "taskReferenceName": "gate", "type": "WAIT"}]}
+    assert http.post(f"{api_url}/metadata/workflow", json=waits).status_code == 200
+    workflow_id = http.post(f"{api_url}/workflow", json={"name": "waits"}).text
+    sync = http.post(f"{api_url}/tasks/{workflow_id}/COMPLETED/signal/sync?returnStrategy=BLOCKING_TASK",
+                     json={"k": 1})
+    assert sync.status_code == 200 and sync.headers["Content-Type"] == "application/json"
+    body = sync.json()
+    assert not has_nulls(body) and "tasks" not in body
+    assert (body["responseType"], body["targetWorkflowId"], body["targetWorkflowStatus"]) == (
+        "BLOCKING_TASK", workflow_id, "RUNNING")
+    assert (body["taskType"], body["referenceTaskName"], body["status"]) == ("WAIT", "gate", "IN_PROGRESS")
+    signalled = http.post(f"{api_url}/tasks/{workflow_id}/COMPLETED/signal", json={"k": 2})
+    assert (signalled.status_code, signalled.content) == (200, b"")
+    assert http.get(f"{api_url}/workflow/{workflow_id}").json()["status"] == "COMPLETED"
+    nothing = http.post(f"{api_url}/tasks/{workflow_id}/COMPLETED/signal/sync", json={})
+    assert nothing.status_code == 404
+    assert nothing.json()["message"] == f"Found no blocked task in workflow {workflow_id} to signal"
+    bad = http.post(f"{api_url}/tasks/{workflow_id}/COMPLETED/signal/sync?returnStrategy=ALL", json={})
+    assert bad.status_code == 400 and bad.json()["validationErrors"][0]["path"] == "returnStrategy"
+
+
+def test_a_sync_signal_with_no_task_to_answer_is_an_empty_200(http, api_url):
+    one = {"name": "one_wait", "version": 1, "tasks": [{"name": "w", "taskReferenceName": "w", "type": "WAIT"}]}
+    assert http.post(f"{api_url}/metadata/workflow", json=one).status_code == 200
+    workflow_id = http.post(f"{api_url}/workflow", json={"name": "one_wait"}).text
+    answered = http.post(f"{api_url}/tasks/{workflow_id}/COMPLETED/signal/sync?returnStrategy=BLOCKING_TASK_INPUT",
+                         json={})
+    assert (answered.status_code, answered.content) == (200, b"")
+
+
 def test_an_operation_the_api_lacks_is_conductors_500(http):
     with ConductorServer(SimpleNamespace(), port=0) as bare:
         answer = http.get(f"{bare.url}/workflow/x")

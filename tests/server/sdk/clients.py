@@ -10,6 +10,7 @@ from conductor.client.configuration.configuration import Configuration
 from conductor.client.http.models import StartWorkflowRequest, TaskDef, TaskResult, WorkflowDef, WorkflowTask
 from conductor.client.http.models.workflow_test_request import TaskMock, WorkflowTestRequest
 from conductor.client.orkes_clients import OrkesClients
+from conductor.client.workflow.executor.workflow_executor import WorkflowExecutor
 
 outcomes = {}
 
@@ -85,6 +86,7 @@ def main():
             "a_ref": [TaskMock(status="COMPLETED", output={"mocked": "a"})],
             "b_ref": [TaskMock(status="COMPLETED", output={"mocked": "b"})],
         })).to_dict())
+    signals(metadata, workflows)
     step("get_by_correlation_ids", lambda: {k: len(v) for k, v in workflows.get_by_correlation_ids(
         "sdk_flow", ["corr-1"], include_completed=True).items()})
     step("update_variables", lambda: workflows.update_variables(workflow_id, {"x": 1}))
@@ -97,6 +99,34 @@ def main():
         time.sleep(0.6)
         step("after_token_expiry", lambda: [d.name for d in metadata.get_all_task_defs()])
     print(json.dumps(outcomes, default=str))
+
+
+def signals(metadata, workflows):
+    """WorkflowExecutor.signal (sync, a SignalResponse) and signal_async (None) on a timed WAIT and a gate."""
+    executor = WorkflowExecutor(Configuration())
+    metadata.register_workflow_def(WorkflowDef(name="sdk_waits", version=1, tasks=[
+        WorkflowTask(name="timed", task_reference_name="timed", type="WAIT", input_parameters={"duration": "1 h"}),
+        WorkflowTask(name="gate", task_reference_name="gate", type="WAIT"),
+    ]), overwrite=True)
+    waiting = workflows.start_workflow(StartWorkflowRequest(name="sdk_waits", version=1, input={}))
+
+    def signal():
+        answer = executor.signal(waiting, "COMPLETED", {"k": 1})
+        return {"type": type(answer).__name__, "response_type": answer.response_type,
+                "workflow_id": answer.workflow_id == waiting, "status": answer.status,
+                "tasks": [(t["referenceTaskName"], t["status"]) for t in answer.tasks]}
+
+    def blocking_task():
+        answer = executor.signal(waiting, "IN_PROGRESS", {"k": 2}, return_strategy="BLOCKING_TASK")
+        return {"response_type": answer.response_type, "reference_task_name": answer.reference_task_name,
+                "task_type": answer.task_type, "status": getattr(answer.status, "value", answer.status)}
+
+    step("signal", signal)
+    step("signal_blocking_task", blocking_task)
+    step("signal_async", lambda: executor.signal_async(waiting, "COMPLETED", {"k": 3}))
+    step("signalled", lambda: workflows.get_workflow(waiting).to_dict())
+    step("signal_nothing", lambda: executor.signal(waiting, "COMPLETED", {}))
+    metadata.unregister_workflow_def("sdk_waits", 1)
 
 
 if __name__ == "__main__":
