@@ -119,7 +119,7 @@ class TimeoutChecks:
         if deadline is not None and ctx.now >= deadline:
             reason = timeouts.workflow_timeout_reason(wf, state.definition, ctx.now)
             if timeouts.workflow_timeout_policy(state.definition) == timeouts.ALERT_ONLY:
-                log.warning("workflow %s: %s", wf.workflow_id, reason)
+                log.info("workflow %s: %s", wf.workflow_id, reason)
             else:
                 ctx.failure_workflow_due = True
                 ctx.end(WorkflowStatus.TIMED_OUT.value, reason)
@@ -133,7 +133,7 @@ class TimeoutChecks:
             for policy, reason in timeouts.passed_limits(task, task_def, ctx.now, worker_task):
                 if policy != timeouts.ALERT_ONLY:
                     break
-                log.warning("task %s of workflow %s: %s", task.task_id, wf.workflow_id, reason)
+                log.info("task %s of workflow %s: %s", task.task_id, wf.workflow_id, reason)
             else:
                 self._arm_task_timer(tx, task)  # still pending: look again at its next limit
                 continue

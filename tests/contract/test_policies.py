@@ -130,7 +130,7 @@ def test_alert_only_timeout_leaves_the_task_running(timed, clock, caplog):
                                       timeout_policy="ALERT_ONLY")])
     wf_id = start(timed, [wt("slow")])
     task = report_progress(timed, poll(timed, "slow"), clock, 6)  # its response timeout is now due at 14 s
-    with caplog.at_level("WARNING", logger="conductor_nb.engine"):
+    with caplog.at_level("INFO", logger="conductor_nb.engine"):
         clock.advance(5)  # 11 s: past timeoutSeconds, which only logs
         eventually(lambda: "Timeout policy configured to ALERT_ONLY" in caplog.text)
     assert timed.get_task(task.task_id).status == "IN_PROGRESS"
@@ -260,7 +260,7 @@ def test_poll_timeout_when_no_worker_picks_the_task_up(engine, clock):
 
 def test_workflow_timeout_alert_only(timed, clock, caplog):
     wf_id = start(timed, [wt("forever", "HUMAN")], definition={"timeoutSeconds": 60, "timeoutPolicy": "ALERT_ONLY"})
-    with caplog.at_level("WARNING", logger="conductor_nb.engine"):
+    with caplog.at_level("INFO", logger="conductor_nb.engine"):
         clock.advance(61)
         eventually(lambda: "Workflow timed out after 61 seconds" in caplog.text)
     wf = timed.get_workflow(wf_id)

@@ -37,6 +37,10 @@ EVENT_OUTPUT = ("D7 EVENT to an unavailable sink: Conductor's failed task keeps 
 JOIN_RACE = ("D8 timing: Conductor's JOIN is evaluated asynchronously; now and then the workflow completes first and "
              "the JOIN is left CANCELED (seen once in CI), conductor_nb's JOIN is COMPLETED")
 
+FAILURE_WORKFLOW_RACE = ("D9 timing: Conductor starts a workflow's failure workflow asynchronously, so the "
+                         "failed workflow's output sometimes lacks conductor.failure_workflow when it is read (as "
+                         "C28); conductor_nb adds it in the same transaction")
+
 KNOWN_DIFFERENCES = {
     "test-harness/do_while_cleanup_demo.json": SCRIPT_WORDING,
     "test-harness/do_while_timeline_ui_demo.json": SCRIPT_WORDING,
@@ -54,6 +58,7 @@ KNOWN_DIFFERENCES = {
     "test-harness/simple_workflow_1_input_template_integration_test.json": INPUT_TEMPLATE,
     "test-harness/sqs-test-workflow.json": EVENT_OUTPUT,
     "test-harness/fork_join_with_permissive_sub_workflow_forks_integration_test.json": JOIN_RACE,
+    "test-harness/test_task_failed_parent_workflow.json": FAILURE_WORKFLOW_RACE,
 }
 
 CASES = differential.corpus_cases()
