@@ -901,3 +901,39 @@ def test_every_builder_is_a_top_level_name():
 
     for name in task_builders.__all__:
         assert name in conductor_nb.__all__ and getattr(conductor_nb, name) is getattr(task_builders, name)
+
+
+# ------------------------------------------------------ task types the official SDK has no builder for
+def test_builders_for_the_types_the_sdk_lacks_write_conductors_json():
+    from conductor_nb import DecisionTask, ExclusiveJoinTask, LambdaTask, NoopTask
+
+    decision = DecisionTask("d", "${workflow.input.kind}").switch_case("a", _task("a")).default_case(NoopTask("n"))
+    assert decision.to_workflow_task().to_dict() == {
+        "name": "d", "taskReferenceName": "d", "type": "DECISION", "caseValueParam": "caseValue",
+        "inputParameters": {"caseValue": "${workflow.input.kind}"},
+        "decisionCases": {"a": [{"name": "a", "taskReferenceName": "a_ref", "type": "SIMPLE", "inputParameters": {}}]},
+        "defaultCase": [{"name": "n", "taskReferenceName": "n", "type": "NOOP", "inputParameters": {}}]}
+    scripted = DecisionTask("d", "$.kind == 'a' ? 'a' : 'other'", use_javascript=True)
+    scripted_json = scripted.to_workflow_task().to_dict()
+    assert scripted_json["caseExpression"] == "$.kind == 'a' ? 'a' : 'other'" and "caseValueParam" not in scripted_json
+    assert ExclusiveJoinTask("x", ["a_ref", "n"], ["n"]).to_workflow_task().to_dict() == {
+        "name": "x", "taskReferenceName": "x", "type": "EXCLUSIVE_JOIN", "inputParameters": {},
+        "joinOn": ["a_ref", "n"], "defaultExclusiveJoinTask": ["n"]}
+    assert LambdaTask("l", "return $.x + 1", {"x": 1}).to_workflow_task().to_dict()["inputParameters"] == {
+        "x": 1, "scriptExpression": "return $.x + 1"}
+
+
+@pytest.mark.parametrize("kind, expected", [("a", {"doubled": 4}), ("b", {})])
+def test_decision_noop_lambda_and_exclusive_join_run_on_the_engine(tmp_path, kind, expected):
+    from conductor_nb import Configuration, DecisionTask, ExclusiveJoinTask, LambdaTask, NoopTask
+    from conductor_nb.api import connect
+
+    double = LambdaTask("double", "return {doubled: $.n * 2}", {"n": "${workflow.input.n}"})
+    decision = DecisionTask("route", "${workflow.input.kind}").switch_case("a", double).default_case(NoopTask("skip"))
+    wf = _workflow("builders") >> decision >> ExclusiveJoinTask("joined", ["double", "skip"])
+    api = connect(Configuration(db_path=str(tmp_path / "b.db")))
+    run = api.execute_workflow(StartWorkflowRequest(name="builders", workflow_def=wf.to_workflow_def(),
+                                                    input={"kind": kind, "n": 2}), wait_for_seconds=10)
+    assert run.status == "COMPLETED"
+    assert [t.task_type for t in run.tasks] == ["DECISION", "LAMBDA" if kind == "a" else "NOOP", "EXCLUSIVE_JOIN"]
+    assert run.tasks[-1].output_data == ({"result": expected} if expected else {})

@@ -1,4 +1,5 @@
-"""Every task builder of the official SDK's DSL, producing the WorkflowTask JSON it produces."""
+"""Every task builder of the official SDK's DSL, producing the WorkflowTask JSON it produces, and builders with the
+same conventions for the task types the SDK has none for (DECISION, EXCLUSIVE_JOIN, LAMBDA, NOOP)."""
 
 from .calls import (
     ConductorEventTask,
@@ -14,12 +15,15 @@ from .calls import (
     JsonJQTask,
     KafkaPublishInput,
     KafkaPublishTask,
+    LambdaTask,
     SqsEventTask,
 )
 from .control_flow import (
+    DecisionTask,
     DoWhileTask,
     DynamicForkTask,
     EvaluatorType,
+    ExclusiveJoinTask,
     ForEachTask,
     ForkTask,
     JoinTask,
@@ -31,6 +35,7 @@ from .orchestration import (
     DynamicTask,
     HumanTask,
     InlineSubWorkflowTask,
+    NoopTask,
     PullWorkflowMessagesTask,
     SetVariableTask,
     StartWorkflowTask,
@@ -45,11 +50,11 @@ from .orchestration import (
 )
 
 __all__ = [
-    "AssignmentCompletionStrategy", "ConductorEventTask", "DoWhileTask", "DynamicForkTask", "DynamicTask",
-    "EvaluatorType", "EventTaskInterface", "ForEachTask", "ForkTask", "GetDocument", "HttpInput", "HttpMethod",
-    "HttpPollInput", "HttpPollTask", "HttpTask", "HumanTask", "InlineSubWorkflowTask", "InlineTask",
-    "JavascriptTask", "JoinTask", "JsonJQTask", "KafkaPublishInput", "KafkaPublishTask", "LoopTask",
-    "PullWorkflowMessagesTask", "SetVariableTask", "SqsEventTask", "StartWorkflowTask", "SubWorkflowTask",
-    "SwitchTask", "TerminateTask", "TriggerType", "WaitForDurationTask", "WaitForWebHookTask", "WaitTask",
-    "WaitUntilTask", "wait_for_webhook",
+    "AssignmentCompletionStrategy", "ConductorEventTask", "DecisionTask", "DoWhileTask", "DynamicForkTask",
+    "DynamicTask", "EvaluatorType", "EventTaskInterface", "ExclusiveJoinTask", "ForEachTask", "ForkTask",
+    "GetDocument", "HttpInput", "HttpMethod", "HttpPollInput", "HttpPollTask", "HttpTask", "HumanTask",
+    "InlineSubWorkflowTask", "InlineTask", "JavascriptTask", "JoinTask", "JsonJQTask", "KafkaPublishInput",
+    "KafkaPublishTask", "LambdaTask", "LoopTask", "NoopTask", "PullWorkflowMessagesTask", "SetVariableTask",
+    "SqsEventTask", "StartWorkflowTask", "SubWorkflowTask", "SwitchTask", "TerminateTask", "TriggerType",
+    "WaitForDurationTask", "WaitForWebHookTask", "WaitTask", "WaitUntilTask", "wait_for_webhook",
 ]

@@ -106,6 +106,16 @@ class JavascriptTask(InlineTask):
         return self
 
 
+class LambdaTask(TaskInterface):
+    """A LAMBDA task: `script` (JavaScript, `$` bound to the inputs) runs as a function; its return value is the
+    output's `result`. The official SDK has no builder for it; Conductor reads the script from the input
+    `scriptExpression`."""
+
+    def __init__(self, task_ref_name: str, script: str, bindings: Optional[dict[str, Any]] = None):
+        super().__init__(task_reference_name=task_ref_name, task_type=TaskType.LAMBDA,
+                         input_parameters={**(bindings or {}), "scriptExpression": script})
+
+
 class JsonJQTask(TaskInterface):
     """A JSON_JQ_TRANSFORM task applying the jq program `script` to its inputs."""
 

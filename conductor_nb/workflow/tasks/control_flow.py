@@ -1,4 +1,5 @@
-"""Control-flow builders: SWITCH, FORK_JOIN, JOIN, DO_WHILE (and its loop forms) and FORK_JOIN_DYNAMIC."""
+"""Control-flow builders: SWITCH, DECISION, FORK_JOIN, JOIN, EXCLUSIVE_JOIN, DO_WHILE (and its loop forms) and
+FORK_JOIN_DYNAMIC."""
 
 from __future__ import annotations
 
@@ -53,6 +54,27 @@ class SwitchTask(TaskInterface):
         return wt
 
 
+class DecisionTask(SwitchTask):
+    """The legacy DECISION (SWITCH's predecessor; the official SDK has no builder for it), built as SwitchTask is:
+    the case is the value `case_expression` (the input `caseValue`, Conductor's caseValueParam), or with
+    `use_javascript` the result of that JavaScript (caseExpression, `$` bound to the inputs)."""
+
+    def __init__(self, task_ref_name: str, case_expression: str, use_javascript: bool = False):
+        super().__init__(task_ref_name, case_expression, use_javascript)
+        self.task_type = TaskType.DECISION
+
+    def to_workflow_task(self) -> WorkflowTask:
+        wt = super().to_workflow_task()
+        wt.evaluator_type = wt.expression = None
+        wt.input_parameters.pop("switchCaseValue", None)
+        if self._use_javascript:
+            wt.case_expression = self._case_expression
+        else:
+            wt.case_value_param = "caseValue"
+            wt.input_parameters["caseValue"] = self._case_expression
+        return wt
+
+
 class JoinTask(TaskInterface):
     """A JOIN: waits for the tasks in `join_on` (or until `join_on_script`, JavaScript, says it is done)."""
 
@@ -67,6 +89,24 @@ class JoinTask(TaskInterface):
         wt.join_on = copy.deepcopy(self._join_on)
         if self._join_on_script is not None:
             wt.evaluator_type, wt.expression = "js", self._join_on_script
+        return wt
+
+
+class ExclusiveJoinTask(TaskInterface):
+    """An EXCLUSIVE_JOIN after a DECISION/SWITCH: completes with the output of whichever of `join_on` ran, or of
+    `default_exclusive_join_task` (the official SDK has no builder for it)."""
+
+    def __init__(self, task_ref_name: str, join_on: list[str],
+                 default_exclusive_join_task: Optional[list[str]] = None):
+        super().__init__(task_reference_name=task_ref_name, task_type=TaskType.EXCLUSIVE_JOIN)
+        self._join_on = list(join_on)
+        self._default = list(default_exclusive_join_task or [])
+
+    def to_workflow_task(self) -> WorkflowTask:
+        wt = super().to_workflow_task()
+        wt.join_on = list(self._join_on)
+        if self._default:
+            wt.default_exclusive_join_task = list(self._default)
         return wt
 
 

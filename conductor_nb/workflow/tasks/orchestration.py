@@ -65,6 +65,13 @@ class TerminateTask(TaskInterface):
         })
 
 
+class NoopTask(TaskInterface):
+    """A NOOP task: completes at once and does nothing (the official SDK has no builder for it)."""
+
+    def __init__(self, task_ref_name: str):
+        super().__init__(task_reference_name=task_ref_name, task_type=TaskType.NOOP)
+
+
 class WaitTask(TaskInterface):
     """A WAIT task: until completed from outside, or for `wait_for_seconds`, or until `wait_until` (a date/time)."""
 
