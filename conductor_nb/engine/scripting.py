@@ -2,6 +2,8 @@
 
 Scripts run in V8 (mini-racer) inside sandbox worker processes: V8 can wedge in a builtin that ignores termination
 or abort on a fatal out-of-memory, and neither may take the engine down. The worker pool here also serves `jq`.
+An isolate serves many evaluations, and its built-ins are frozen when it is set up, so that none sees what another
+changed (see _PRELUDE), as each has a fresh context in GraalJS.
 """
 
 from __future__ import annotations
@@ -120,21 +122,23 @@ class WorkerDied(SandboxError):
 class WorkerPool:
     """Sandbox processes that each load `handler` ("module:factory") and answer one request at a time.
 
-    Up to `size` workers are kept warm, and at most `size` requests run at once in their first SHORT_BUDGET seconds:
-    most take microseconds, so a caller finding every slot taken waits for one rather than start a process. A
-    request that runs longer gives up its slot and its worker's CPU priority, so the caller behind it gets another
-    worker, started if none is idle (start-ups hold no slot, so several runaways' replacements start side by side):
-    runaway scripts hold up other scripts for about SHORT_BUDGET and a worker's start-up, never for their time
-    limit. While fewer than `size` workers live, taking the last idle one starts a
-    spare in the background, so a single runaway holds up nothing. At most `limit` workers live at once. A worker
-    is closed after a request that overran, crashed or ran past SHORT_BUDGET, or when `size` workers are idle.
+    At most `size` requests run at once in their first SHORT_BUDGET seconds: most take microseconds, so a caller
+    finding every slot taken waits for one rather than start a process. A request that runs longer gives up its slot
+    and its worker's CPU priority, so the caller behind it gets another worker. Up to `size` + 1 workers are kept
+    warm: one spare beyond those the slots can hold, so when every slot's worker runs away, the next caller finds a
+    ready worker after SHORT_BUDGET rather than wait for a start-up (a second or more on a loaded machine). Taking a
+    worker while fewer than that live, or taking the last idle one, starts a spare in the background (one at a time);
+    a caller that finds no idle worker waits for a spare nobody else waits for, or starts its own (start-ups hold no
+    slot, so several runaways' replacements start side by side). At most `limit` workers live at once. A worker is
+    closed after a request that overran, crashed or ran past SHORT_BUDGET, or when `size` + 1 workers are idle.
     """
 
     def __init__(self, handler: str, size: int = min(8, max(2, os.cpu_count() or 2)),
                  limit: int | None = None) -> None:
         self._handler = handler
         self._size = size
-        self._limit = max(size, max(8, 4 * size) if limit is None else limit)
+        self._warm = size + 1  # workers kept: one for each slot, and a spare
+        self._limit = max(self._warm, max(8, 4 * size) if limit is None else limit)
         self._directory: str | None = None
         self._forget()
         atexit.register(self.close)
@@ -150,6 +154,7 @@ class WorkerPool:
         self._live: set[_Worker] = set()
         self._starting = 0  # workers being started, each for a caller holding a slot
         self._spares = 0  # workers being started in the background, for the idle list
+        self._claims = 0  # callers waiting for one of those spares
         self._running = 0  # slots held: requests in their first SHORT_BUDGET seconds
         self._generation = 0  # one more at each close(): a spare started before it is not kept
         self._changed = threading.Condition()
@@ -182,20 +187,31 @@ class WorkerPool:
     def _acquire(self) -> _Lease:
         """A slot, and an idle worker, a spare being started or a new one."""
         with self._changed:
-            while True:
-                if self._running < self._size:
-                    while self._idle:
-                        worker = self._idle.pop()
-                        if worker.process.poll() is None:
-                            self._running += 1
-                            if not self._idle:
-                                self._start_spare()
-                            return _Lease(worker)
-                        self._live.discard(worker)
-                        worker.close()
-                    if not self._spares and len(self._live) + self._starting < self._limit:
-                        break
-                self._changed.wait()
+            claimed = False
+            try:
+                while True:
+                    if claimed:  # decided afresh at each wake-up
+                        self._claims -= 1
+                        claimed = False
+                    if self._running < self._size:
+                        while self._idle:
+                            worker = self._idle.pop()
+                            if worker.process.poll() is None:
+                                self._running += 1
+                                if not self._idle or len(self._live) + self._starting < self._warm:
+                                    self._start_spare()
+                                return _Lease(worker)
+                            self._live.discard(worker)
+                            worker.close()
+                        if self._spares > self._claims:
+                            self._claims += 1
+                            claimed = True
+                        elif len(self._live) + self._starting + self._spares < self._limit:
+                            break
+                    self._changed.wait()
+            finally:
+                if claimed:
+                    self._claims -= 1
             self._starting += 1  # (a start-up holds no slot: runaways' replacements start side by side)
             directory = self._workspace()
         try:
@@ -218,8 +234,8 @@ class WorkerPool:
         return self._directory
 
     def _start_spare(self) -> None:
-        """With the lock held and the idle list empty: start a worker in the background if fewer than `size` live."""
-        if self._spares or len(self._live) + self._starting >= self._size:
+        """With the lock held: start a worker in the background, unless one is being started or `limit` live."""
+        if self._spares or len(self._live) + self._starting + self._spares >= self._limit:
             return
         self._spares += 1
         generation, directory = self._generation, self._workspace()
@@ -232,7 +248,7 @@ class WorkerPool:
                 pass
             with self._changed:
                 self._spares -= 1  # whatever happened: callers wait for a spare only while this is > 0
-                if worker is not None and generation == self._generation and len(self._idle) < self._size:
+                if worker is not None and generation == self._generation and len(self._idle) < self._warm:
                     self._live.add(worker)
                     self._idle.append(worker)
                     worker = None
@@ -264,7 +280,7 @@ class WorkerPool:
                 self._running -= 1
             else:
                 reusable = False  # demoted: its priority cannot be raised again
-            if reusable and not worker.timed_out and worker in self._live and len(self._idle) < self._size:
+            if reusable and not worker.timed_out and worker in self._live and len(self._idle) < self._warm:
                 self._idle.append(worker)  # (the watchdog may have struck just after the reply: timed_out)
                 worker = None
             else:
@@ -527,35 +543,36 @@ def forbid_file_access() -> bool:
 # call, and the direct eval of a source it has seen), and repeated evaluations do not accumulate compiled scripts.
 # The runner evaluates the request's source by direct eval inside a function whose only parameter is `$`, so each
 # evaluation gets a fresh scope for its var, let, const and function declarations, as a fresh GraalJS context would
-# give it. It answers "<kind><clean><payload>": kind R (payload: the result as JSON), E (payload: [message, line]) or
-# M (the result is larger than the memory limit); clean is "c", or "d" when the script changed a global or a
-# builtin, and the isolate must be replaced. GraalJS has no timers: the ones mini-racer installs are removed, so
-# nothing of a script can run after it returns.
+# give it. It answers "<kind><clean><payload>": kind R (payload: the result as JSON), E (payload: [message, line]),
+# M (the result is larger than the memory limit) or X (nothing ran: the isolate was left changed, see below); clean
+# is "c", or "d" when the isolate must be replaced. GraalJS has no timers: the ones mini-racer installs are removed,
+# so nothing of a script can run after it returns.
+#
+# Isolation: GraalJS gives each evaluation a fresh context; here the prelude ends with a lockdown (as SES's does),
+# so every evaluation starts from pristine built-ins at no cost per evaluation. Every object reachable from the
+# global object and the hidden intrinsics (iterator and generator prototypes, ...), through properties, accessors
+# and prototypes, is frozen, and the global object's own properties are made read-only. The global object stays
+# extensible, so a sloppy script's implicit globals (`for (i = 0; ...)`) work: the runner deletes what a script
+# added before and after each evaluation (before too: a promise job runs after the runner returns), and asks for
+# a new isolate if it cannot. Left are the legacy RegExp statics (RegExp.$1, lastMatch), which the runner resets.
+# Freezing a prototype would stop a script from assigning a property that an object inherits from it (the
+# "override mistake": `counts[word] = 1` for the word "toString", `this.name = ...` in an Error subclass), so those
+# properties become accessors whose setter gives the object its own property: all of Object.prototype's, and
+# toString, toLocaleString, valueOf, toJSON, name and message elsewhere (not `constructor` there: V8 takes
+# Array.prototype.constructor as an accessor to mean map() and its kin must look up a species, several times
+# slower). Assigning to a built-in itself throws a TypeError from such a setter; elsewhere it fails as it does on
+# any frozen object (a TypeError in strict code, ignored in sloppy code).
 _PRELUDE = r"""
 var setTimeout = undefined, clearTimeout = undefined, __timer_manager = undefined;
 const __conductor_nb_eval = ($, __conductor_nb_source) => eval(__conductor_nb_source);
 (() => {
-  // The builtins used after a script ran, taken now: the script may have replaced them.
-  const { parse, stringify } = JSON, { create, is, keys } = Object, { apply, ownKeys } = Reflect;
+  "use strict";
+  // The builtins the runner uses, taken before any script ran (and frozen below).
+  const { parse, stringify } = JSON, { create, defineProperty, freeze, getOwnPropertyDescriptor, getPrototypeOf,
+    keys } = Object, { apply, deleteProperty, ownKeys } = Reflect;
   const { isArray } = Array, { isView } = ArrayBuffer, { isFinite } = Number, { exec } = RegExp.prototype;
-  const [SafeMap, SafeDataView, SafeError, SafeTypeError, SafeString, SafeNumber] =
-    [Map, DataView, Error, TypeError, String, Number];
-  const intrinsics = [Object, Array, String, Number, Boolean, Function, Date, RegExp, Promise, Map, Set, Math, JSON,
-                      Symbol, BigInt, Error];
-  const tracked = [...intrinsics, ...intrinsics.map((o) => o.prototype).filter(Boolean)];
-  const fingerprint = () => {
-    const print = [], names = ownKeys(globalThis);
-    for (let i = 0; i < names.length; i++) print[print.length] = globalThis[names[i]];
-    for (let i = 0; i < tracked.length; i++) print[print.length] = ownKeys(tracked[i]).length;
-    return print;
-  };
-  let baseline;
-  const clean = () => {
-    const now = fingerprint();
-    if (now.length !== baseline.length) return false;
-    for (let i = 0; i < now.length; i++) if (!is(now[i], baseline[i])) return false;
-    return true;
-  };
+  const [SafeMap, SafeSet, SafeDataView, SafeError, SafeTypeError, SafeString, SafeNumber] =
+    [Map, Set, DataView, Error, TypeError, String, Number];
   const open = [];  // the objects being copied, to refuse a cycle
   const plain = (value) => {
     if (value === null || value === undefined) return null;
@@ -589,9 +606,16 @@ const __conductor_nb_eval = ($, __conductor_nb_source) => eval(__conductor_nb_so
       && apply(exec, /\(eval at __conductor_nb_eval \([^)]*\), <anonymous>:(\d+):\d+\)/, [error.stack]);
     return frame ? SafeNumber(frame[1]) : null;
   };
+  let globals, count;  // the global object's own keys after the lockdown
+  const tidy = () => {  // delete the globals a script added; false if one cannot be deleted
+    let names = ownKeys(globalThis);
+    if (names.length === count) return true;
+    for (let i = 0; i < names.length; i++) if (!globals.has(names[i])) deleteProperty(globalThis, names[i]);
+    return ownKeys(globalThis).length === count;
+  };
   const inbox = [];
   globalThis.__conductor_nb_run = () => {
-    baseline ??= fingerprint();
+    if (!tidy()) return "Xd";
     const request = parse(inbox[0]);
     inbox[0] = undefined;
     const source = request[0], limit = request[1];
@@ -604,8 +628,63 @@ const __conductor_nb_eval = ($, __conductor_nb_source) => eval(__conductor_nb_so
       kind = "E";
       payload = stringify([describe(error), lineOf(error)]);
     }
-    return kind + (clean() ? "c" : "d") + payload;
+    apply(exec, /(?:)/, [""]);  // RegExp.$1, lastMatch and their kin: what the script's last match found
+    return kind + (tidy() ? "c" : "d") + payload;
   };
+
+  // The lockdown: find the intrinsics, make their inherited properties overridable, freeze them.
+  const hidden = [function* () {}, async function () {}, async function* () {}, [][Symbol.iterator](),
+                  new Map().entries(), new Set().values(), ""[Symbol.iterator](), "a".matchAll(/a/g)];
+  if (typeof Iterator === "function") hidden.push(Iterator.from({ next() {} }), [].values().map((x) => x));
+  if (typeof Intl === "object" && Intl.Segmenter) {
+    const segments = new Intl.Segmenter().segment("");
+    hidden.push(segments, segments[Symbol.iterator]());
+  }
+  const found = new SafeSet(), queue = [globalThis, ...hidden.map(getPrototypeOf)];
+  while (queue.length) {
+    const object = queue.pop();
+    if ((typeof object !== "object" && typeof object !== "function") || object === null || found.has(object)) continue;
+    found.add(object);
+    queue.push(getPrototypeOf(object));
+    for (const key of ownKeys(object)) {
+      const property = getOwnPropertyDescriptor(object, key);
+      queue.push(property.value, property.get, property.set);
+    }
+  }
+  found.delete(globalThis);
+  const overridable = new SafeSet(["toString", "toLocaleString", "valueOf", "toJSON", "name", "message"]);
+  const accessors = [];
+  for (const home of found) {
+    for (const key of ownKeys(home)) {
+      const property = getOwnPropertyDescriptor(home, key);
+      if (!property.writable || !property.configurable) continue;  // (an accessor has no `writable`)
+      if (home !== Object.prototype && !overridable.has(key)) continue;
+      const value = property.value;
+      const { get, set } = {
+        get() { return value; },
+        set(next) {
+          if (this === home) {
+            throw new SafeTypeError(`Cannot assign to read only property '${SafeString(key)}' of a built-in object`);
+          }
+          if ((typeof this === "object" && this !== null) || typeof this === "function") {
+            defineProperty(this, key, { value: next, writable: true, enumerable: true, configurable: true });
+          }
+        },
+      };
+      defineProperty(home, key, { get, set, enumerable: property.enumerable, configurable: false });
+      accessors.push(get, set);
+    }
+  }
+  for (const accessor of accessors) freeze(accessor);
+  for (const object of found) freeze(object);
+  for (const key of ownKeys(globalThis)) {
+    const property = getOwnPropertyDescriptor(globalThis, key);
+    if ("value" in property) property.writable = false;
+    property.configurable = false;
+    defineProperty(globalThis, key, property);
+  }
+  globals = new SafeSet(ownKeys(globalThis));
+  count = globals.size;
   return inbox;
 })();
 """
@@ -660,10 +739,10 @@ class _Isolate:
 
 
 def _javascript() -> Callable[[tuple], tuple[tuple, bool]]:
-    """The JavaScript worker's handler: one V8 isolate, replaced when a script leaves it changed or its heap crowded.
-    A script that runs out of memory on an isolate that served before is run once more on a fresh isolate before it
-    fails: what earlier evaluations left there (garbage not yet collected counts towards the limit) must not fail
-    it. After an out-of-memory the worker is not reused."""
+    """The JavaScript worker's handler: one V8 isolate, replaced when a script leaves it changed in a way the runner
+    cannot undo (a global it cannot delete) or its heap crowded. A script that runs out of memory on an isolate that
+    served before is run once more on a fresh isolate before it fails: what earlier evaluations left there (garbage
+    not yet collected counts towards the limit) must not fail it. After an out-of-memory the worker is not reused."""
     isolate = _Isolate()
 
     def handle(request: tuple) -> tuple[tuple, bool]:
@@ -672,12 +751,14 @@ def _javascript() -> Callable[[tuple], tuple[tuple, bool]]:
         text = f"[{json.dumps(source)},{int(memory_limit)},{bindings}]"
         began = time.perf_counter()
         answer = isolate.run(text, memory_limit)
-        if answer is None and isolate.served > 1:
-            isolate.close()
+        if (answer is None and isolate.served > 1) or (answer is not None and answer[0] == "X"):
+            isolate.close()  # (X: a promise job of the last script left a global that cannot be deleted)
             isolate = _Isolate()
             answer = isolate.run(text, memory_limit)
         if answer is None:
             return ("M", ""), False
+        if answer[0] == "X":  # (never on a fresh isolate)
+            return ("E", json.dumps(["the script's isolate could not be reset", None])), False
         if answer[1] == "d" or isolate.crowded(memory_limit, time.perf_counter() - began):
             isolate.close()
             isolate = _Isolate()

@@ -147,7 +147,7 @@ def test_a_jq_program_is_held_to_a_memory_limit(engine):
 
 
 def test_runaway_scripts_filling_the_sandbox_pool_do_not_stall_other_scripts(engine):
-    _stall_under_a_second(engine, os.cpu_count() or 2, "as many as the sandbox pool keeps warm")
+    _stall_under_a_second(engine, os.cpu_count() or 2, "as many as the sandbox pool has slots")
 
 
 def test_more_runaway_scripts_than_system_task_threads_do_not_stall_other_workflows(engine):

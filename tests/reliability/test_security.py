@@ -224,3 +224,20 @@ def test_the_server_never_logs_secrets_or_tokens(engine, server_process, caplog)
     assert "/api/token" in logged  # the access log was on
     for credential in sent:
         assert credential not in logged, f"{credential[:8]}... found in a log record"
+
+
+def test_one_workflows_script_cannot_tamper_with_or_spy_on_the_next(engine):
+    """A script of one workflow cannot change what another's script runs (GraalJS gives each a fresh context): a
+    hijacked built-in would see or forge another workflow's data, and RegExp.$1 would hand over its last match.
+    (The scripts of one test run in the same sandbox: a released sandbox is the next one taken.)"""
+    tampering = ("JSON.stringify = () => 'forged'; Array.prototype.map = function () { return ['forged'] };"
+                 "String.prototype.toLowerCase = () => 'forged';"
+                 "Object.getPrototypeOf([][Symbol.iterator]()).next = () => ({done: true});"
+                 "/secret-(\\w+)/.exec('secret-' + $.token); 1")
+    _script_workflow(engine, "tamper", {"name": "js", "taskReferenceName": "js", "type": "INLINE",
+                                        "inputParameters": {"evaluatorType": "javascript", "expression": tampering,
+                                                            "token": "s3cr3t"}})
+    result, reason = inline(engine, "[JSON.stringify({a: 1}), [1].map((x) => x + 1), ({}).isAdmin, 'AB'.toLowerCase(),"
+                                    " [...[7]], RegExp.$1]")
+    assert reason is None or reason == ""
+    assert result == ['{"a":1}', [2], None, "ab", [7], ""]
