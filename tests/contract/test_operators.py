@@ -200,6 +200,17 @@ def test_do_while_condition_sees_the_latest_loop_task_output(api):
     assert result.tasks[0].output_data["iteration"] == 3
 
 
+def test_do_while_condition_sees_every_iteration_s_output(api):
+    """A condition that reads past iterations' outputs (by key, or by a key computed from the iteration) gets
+    them all; only a condition that reads nothing but `iteration` is given that alone."""
+    body = [wt("count", "INLINE", inputParameters={
+        "evaluatorType": "javascript", "n": "${loop.output.iteration}", "expression": "$.n * 10"})]
+    first = run(api, [loop("loop", body, "$.loop['1'].count.result == 10 && $.loop['iteration'] < 3")])
+    assert first.status == "COMPLETED" and first.tasks[0].output_data["iteration"] == 3
+    latest = run(api, [loop("loop", body, "$.loop[String($.loop.iteration)].count.result < 40")])
+    assert latest.status == "COMPLETED" and latest.tasks[0].output_data["iteration"] == 4
+
+
 def test_do_while_of_1000_iterations(api):
     body = [wt("tick", "SET_VARIABLE", inputParameters={"i": "${loop.output.iteration}"})]
     result = run(api, [loop("loop", body, "$.loop['iteration'] < 1000")], wait=120)

@@ -3,6 +3,7 @@ per element of `items`; the task's output keeps each iteration's outputs, trimme
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from ...models import Task, TaskStatus, WorkflowTask
@@ -118,12 +119,32 @@ class DoWhile(TaskKind):
     def _condition(ctx, task: Task) -> bool:
         wt = task.workflow_task
         bindings = ctx.resolve(wt.input_parameters or {}, task.task_id)
-        bindings[task.reference_task_name] = task.output_data
+        loop_output = task.output_data
+        if _reads_only_the_iteration(wt.loop_condition or "", task.reference_task_name):
+            loop_output = {"iteration": loop_output.get("iteration")}  # the rest grows with every iteration
+        bindings[task.reference_task_name] = loop_output
         for ref in ctx.state.index.loop_refs(wt):
             latest = ctx.state.latest_base.get(ref)
             if latest is not None:
                 bindings[ref] = latest.output_data
         return scripting.truthy(scripting.evaluate(wt.loop_condition, bindings))
+
+
+_BINDING = re.compile(r"\$(?:\.([A-Za-z_$][\w$]*))?")
+
+
+def _reads_only_the_iteration(condition: str, loop_ref: str) -> bool:
+    """Whether the loop condition can read nothing of the loop task's output but its `iteration`: every `$` in it
+    is `$.name`, and every `$.<loop_ref>` is followed by `.iteration` or `['iteration']` (the usual condition,
+    `$.loop['iteration'] < $.limit`). Then the condition is given that alone, not every iteration's output."""
+    for match in _BINDING.finditer(condition):
+        name = match.group(1)
+        if name is None:
+            return False  # `$[...]`, `$` passed around, or a `$` in a string: anything may be read
+        if name == loop_ref and not re.match(r"""\s*(?:\.\s*iteration\b|\[\s*(['"])iteration\1\s*\])""",
+                                             condition[match.end():]):
+            return False
+    return True
 
 
 def _in_loop(ctx, loop_task: Task, task: Task) -> bool:
