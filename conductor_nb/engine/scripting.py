@@ -564,6 +564,12 @@ def forbid_file_access() -> bool:
 # any frozen object (a TypeError in strict code, ignored in sloppy code).
 _PRELUDE = r"""
 var setTimeout = undefined, clearTimeout = undefined, __timer_manager = undefined;
+// Conductor hands GraalJS scripts Java Lists with host access, so scripts written for it call list.get(i) and
+// list.size(): arrays answer those too (not enumerable: for-in, JSON and the results are unchanged).
+Object.defineProperty(Array.prototype, "get", { value: function get(i) { return this[i]; }, writable: true,
+                                                configurable: true });
+Object.defineProperty(Array.prototype, "size", { value: function size() { return this.length; }, writable: true,
+                                                 configurable: true });
 const __conductor_nb_eval = ($, __conductor_nb_source) => eval(__conductor_nb_source);
 (() => {
   "use strict";

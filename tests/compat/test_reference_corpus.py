@@ -1170,8 +1170,6 @@ def test_do_while_with_a_set_variable_task(conductor):
     assert wf.tasks[1].input_data["value"] == "0"
 
 
-@engine_bug("INLINE scripts see $.list as a JS array, so `$.list.get(i)` (a Java List method under Conductor's "
-            "GraalJS host access) is a TypeError")
 def test_do_while_with_a_decision_task(conductor):
     """DoWhileSpec 'Test workflow with Do While task contains decision task' (a WAIT in the SWITCH case,
     completed by an update)."""
