@@ -34,8 +34,6 @@ INPUT_TEMPLATE = ("D6 WorkflowDef.inputTemplate with an empty start input: Condu
                   "non-empty input, conductor_nb always (engine owner, minor)")
 EVENT_OUTPUT = ("D7 EVENT to an unavailable sink: Conductor's failed task keeps the event it meant to publish as its "
                 "output (and so the workflow's), conductor_nb's output is {} (engine owner, minor)")
-JOIN_RACE = ("D8 timing: Conductor's JOIN is evaluated asynchronously; now and then the workflow completes first and "
-             "the JOIN is left CANCELED (seen once in CI), conductor_nb's JOIN is COMPLETED")
 
 FAILURE_WORKFLOW_RACE = ("D9 timing: Conductor starts a workflow's failure workflow asynchronously, so the "
                          "failed workflow's output sometimes lacks conductor.failure_workflow when it is read (as "
@@ -57,7 +55,6 @@ KNOWN_DIFFERENCES = {
     "test-harness/nested_fork_join_swf.json": SUB_NAME_NULL,
     "test-harness/simple_workflow_1_input_template_integration_test.json": INPUT_TEMPLATE,
     "test-harness/sqs-test-workflow.json": EVENT_OUTPUT,
-    "test-harness/fork_join_with_permissive_sub_workflow_forks_integration_test.json": JOIN_RACE,
     "test-harness/test_task_failed_parent_workflow.json": FAILURE_WORKFLOW_RACE,
 }
 
