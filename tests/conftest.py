@@ -1,5 +1,3 @@
-import os
-
 import pytest
 
 from conductor_nb import Configuration, WorkflowExecutor

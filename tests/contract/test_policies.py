@@ -3,7 +3,6 @@
 Time-driven tests run on an engine with a FakeClock: a 60-second retry delay takes no real time.
 """
 
-import threading
 import time
 
 import pytest

@@ -1,6 +1,5 @@
 """A process that dies leaves every unfinished workflow in the SQLite file, and a new process carries on."""
 
-import os
 import signal
 import subprocess
 import sys

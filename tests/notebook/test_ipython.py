@@ -296,7 +296,7 @@ def remote_flow(name, *tasks):
 def test_a_long_execute_against_a_server_shows_its_task_counts(kernel, server_url):
     """Against a server the execute starts the workflow and follows it with get_workflow, so the line has the
     id and the task counts, and it returns the WorkflowRun the server's own execute returns."""
-    kernel.run(REMOTE_FLOW.format(server_url=server_url) + f"""
+    kernel.run(REMOTE_FLOW.format(server_url=server_url) + """
 slow = remote_flow('remote_slow', WaitTask('first', wait_for_seconds=1), WaitTask('second', wait_for_seconds=1))
 """)
     outputs = kernel.run("""
@@ -334,7 +334,7 @@ print(strip(ours) == strip(theirs), sorted(ours.to_dict()) == sorted(theirs.to_d
 
 
 def test_an_execute_against_a_server_returns_when_the_sync_execute_would(kernel, server_url):
-    kernel.run(REMOTE_FLOW.format(server_url=server_url) + f"""
+    kernel.run(REMOTE_FLOW.format(server_url=server_url) + """
 remote_flow('remote_signal', WaitTask('hold'))
 remote_flow('remote_steps', WaitTask('step', wait_for_seconds=1), WaitTask('long', wait_for_seconds=30))
 def timed(**kw):
