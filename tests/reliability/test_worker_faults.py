@@ -185,6 +185,8 @@ def test_workers_ride_out_a_server_killed_and_restarted_while_they_poll(server_p
         handler.stop_processes()
     assert all(wf.status == "COMPLETED" for wf in first + second)
     records, stderr = notebook_view()
-    # one warning per polling thread when the server went away, then one "works again" each: no storm
+    # one warning per polling thread when the server went away, then one "works again" each: no storm (a thread
+    # that was updating a task, not polling, when the server died retries the update quietly and logs neither)
     quiet(records, stderr, max_warnings=threads)
-    assert len([r for r in records if r.levelno == logging.INFO and "works again" in r.getMessage()]) == threads
+    again = [r for r in records if r.levelno == logging.INFO and "works again" in r.getMessage()]
+    assert 1 <= len(again) <= threads
