@@ -1,6 +1,8 @@
 import pytest
 
 from conductor_nb import Configuration, WorkflowExecutor
+from conductor_nb.engine import Engine
+from conductor_nb.server import ConductorServer
 
 
 @pytest.fixture(autouse=True)
@@ -27,3 +29,24 @@ def handlers():
     yield started
     for handler in started:
         handler.stop_processes()
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    """A fresh SQLite file for the test's engine."""
+    return str(tmp_path / "engine.db")
+
+
+@pytest.fixture
+def engine(db_path):
+    """An embedded engine on `db_path`, closed at the end."""
+    engine = Engine(db_path)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def server(engine):
+    """`engine` served over HTTP in this process, on 127.0.0.1 and an ephemeral port."""
+    with ConductorServer(engine, port=0) as server:
+        yield server

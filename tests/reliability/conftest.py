@@ -9,8 +9,6 @@ from typing import Optional
 
 import pytest
 
-from conductor_nb.engine import Engine
-from conductor_nb.server import ConductorServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reliability_support import FIGURES, ServerProcess  # noqa: E402
@@ -21,21 +19,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("reliability figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    """An embedded engine on a fresh SQLite file."""
-    engine = Engine(str(tmp_path / "reliability.db"))
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def server(engine):
-    """`engine` served over HTTP on 127.0.0.1, an ephemeral port."""
-    with ConductorServer(engine, port=0) as server:
-        yield server
 
 
 @pytest.fixture

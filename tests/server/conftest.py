@@ -11,23 +11,8 @@ import sys
 import pytest
 import requests
 
-from conductor_nb.engine import Engine
-from conductor_nb.server import ConductorServer
 
 START_LINE = re.compile(r"serving (http://\S+/api)")
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = Engine(str(tmp_path / "server.db"))
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def server(engine):
-    with ConductorServer(engine, port=0) as server:
-        yield server
 
 
 @pytest.fixture
