@@ -39,7 +39,7 @@ from . import decider, search, summaries, timeouts, validation
 from ..clock import SystemClock
 from .definitions import DefinitionIndex
 from .state import PENDING, WorkflowState
-from .store import Store, dumps
+from .store import Store
 from .system_tasks import SYSTEM_QUEUE, SystemTaskRunner
 from .operations import Operations
 from .timers import TimeoutChecks, TimerThread
@@ -674,7 +674,7 @@ class Engine(Operations, TimeoutChecks):
         for workflow_id, state in tx.dirty.items():
             wf = state.workflow
             state.rev += 1
-            row = _row_json(wf) if workflow_id in tx.workflows_changed else state.row
+            row = _workflow_json(wf) if workflow_id in tx.workflows_changed else state.row
             changed = row != state.row
             if changed:
                 now = self._clock.now()
@@ -869,7 +869,7 @@ class Engine(Operations, TimeoutChecks):
         """The key and index of the definition a start runs: inline, or registered (parsed once per content)."""
         if request.workflow_def is not None:
             definition = validation.workflow_def(request.workflow_def, self._clock.now(), "workflowDef.")
-            return self._index_for(dumps(definition.to_dict()), definition)
+            return self._index_for(definition.to_json(), definition)
         self._vouch()
         started = self._started.get((request.name, request.version))
         if started is None:
@@ -1062,7 +1062,7 @@ def _ref_matches(task: Task, ref: str) -> bool:
     return task.reference_task_name == ref or task.reference_task_name.split("__")[0] == ref
 
 
-def _row_json(wf: Workflow, with_tasks: bool = False) -> dict:
+def _workflow_json(wf: Workflow, with_tasks: bool = False) -> dict:
     """The workflow's JSON without its definition (stored apart), and without its tasks unless asked: the row's
     cost does not grow with them."""
     tasks, definition = wf.tasks, wf.workflow_definition
@@ -1080,7 +1080,7 @@ def _workflow_run(wf: Workflow, request_id: str, timed_out: bool, target: Option
     """Conductor's WorkflowRun of `wf`, answering for `target` (the workflow asked about; `wf` itself unless a
     BLOCKING_WORKFLOW answer shows a sub-workflow)."""
     target = target or wf
-    data = _row_json(wf, with_tasks=True)  # a WorkflowRun has no definition
+    data = _workflow_json(wf, with_tasks=True)  # a WorkflowRun has no definition
     return WorkflowRun(
         response_type=response_type, target_workflow_id=target.workflow_id, target_workflow_status=target.status,
         request_id=request_id, workflow_id=wf.workflow_id, correlation_id=wf.correlation_id,

@@ -24,7 +24,6 @@ from ..models import (
 )
 from . import decider, testing, validation
 from .state import PENDING, WorkflowState
-from .store import dumps
 from .tasks import kind_of
 
 if TYPE_CHECKING:
@@ -258,7 +257,7 @@ class Operations:
 
     def _rebind(self, state: WorkflowState, definition: WorkflowDef) -> WorkflowState:
         """The same execution on another definition (restart with the latest definitions)."""
-        def_key, index = self._index_for(dumps(definition.to_dict()), definition)
+        def_key, index = self._index_for(definition.to_json(), definition)
         state.workflow.workflow_definition = definition
         state.workflow.workflow_version = definition.version
         rebound = WorkflowState(state.workflow, index, def_key, state.rev)

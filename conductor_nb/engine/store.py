@@ -13,6 +13,8 @@ import threading
 from pathlib import Path
 from typing import Iterator, Optional
 
+from ..models.base import dumps
+
 CHECKPOINT_EVERY_COMMITS = 100  # the checkpointer copies the WAL into the database after this many commits...
 CHECKPOINT_INTERVAL_S = 1.0  # ...or this long after the first one since its last pass
 WAL_AUTOCHECKPOINT_PAGES = 20_000  # SQLite's own checkpoint inside a commit: only if the checkpointer falls behind
@@ -53,14 +55,6 @@ MIGRATIONS = [
     "ALTER TABLE workflow ADD COLUMN rev INTEGER NOT NULL DEFAULT 0",
 ]
 
-
-# Rows are JSON made from models and JSON values: no cycles to look for (a cyclic value still fails, with
-# RecursionError instead of ValueError), and the check is a fifth of the encoding's cost.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
-
-
-def dumps(obj) -> str:
-    return _ENCODER.encode(obj)
 
 
 class Store:
