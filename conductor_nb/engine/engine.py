@@ -38,7 +38,7 @@ from ..models import (
 from . import decider, search, summaries, timeouts, validation
 from ..clock import SystemClock
 from .definitions import DefinitionIndex
-from .state import PENDING, WorkflowState
+from .state import ENDED, PENDING, WorkflowState
 from .store import Store
 from .system_tasks import SYSTEM_QUEUE, SystemTaskRunner
 from .operations import Operations
@@ -76,6 +76,7 @@ class Transition:
         self.earliest_timer: Optional[int] = None  # the earliest timer this transition set
         self.followups: deque[Callable[[], None]] = deque()
         self.saved: dict[str, str] = {}  # task id -> the JSON written for it
+        self.unqueued: set[str] = set()  # ended tasks known to have no queue row left
         # update-v2: the queue its worker takes from next, and the first task scheduled there in this transaction,
         # held back from the queue table so that taking it costs no queue row (see Engine._take)
         self.handover_queue: Optional[str] = None
@@ -84,6 +85,11 @@ class Transition:
     def copy(self, task: Task) -> Task:
         """A copy of a task written by this transaction, for the caller to keep (read back from its JSON)."""
         return Task.from_dict(json.loads(self.saved[task.task_id]))
+
+    def timer_at(self, due: Optional[int]) -> None:
+        """Note a timer set by this transition, for waking the timer thread if it is the earliest."""
+        if due is not None and (self.earliest_timer is None or due < self.earliest_timer):
+            self.earliest_timer = due
 
     def mark(self, state: WorkflowState, tasks=(), workflow_changed: bool = True) -> None:
         """Note tasks (and the workflow itself, unless only its tasks changed, as a poll changes them) to save."""
@@ -124,6 +130,7 @@ class Engine(Operations, TimeoutChecks):
         self._clock = clock or SystemClock()
         self._lock = threading.RLock()
         self._queue_ready: dict[str, threading.Condition] = {}
+        self._pollers_waiting: dict[str, int] = {}  # queue -> polls waiting on its condition (see _wake)
         self._workflow_moved = threading.Condition(self._lock)
         self._sync_waiters = 0  # sync executes waiting (see _wake)
         self._waiting_for_tasks: dict[str, int] = {}  # workflow id -> those of them waiting for a task to end
@@ -134,7 +141,7 @@ class Engine(Operations, TimeoutChecks):
         self._epoch = 0  # a cached WorkflowState of an older epoch is checked against its row's rev
         self._db_seen: Optional[tuple[int, int]] = None  # (data_version, rollbacks) at the last check
         self._vouched_in: Optional[int] = None  # the store transaction already checked
-        self._armed: dict[str, int] = {}  # the timer table: key -> due
+        self._armed: dict[str, int] = {}  # the timer table (the workflows' timers): key -> due
         self._owner: dict[str, str] = {}  # pending task id -> its workflow id
         self._started: dict[tuple, tuple[str, DefinitionIndex]] = {}  # (name, version) -> what a start runs
         self._task_defs: dict[str, Optional[TaskDef]] = {}
@@ -424,7 +431,11 @@ class Engine(Operations, TimeoutChecks):
                     return [tx.copy(t) for t in tasks]
                 if next_visible is not None:
                     remaining = min(remaining, max(0.001, (next_visible - self._clock.now()) / 1000))
-                ready.wait(remaining)
+                self._pollers_waiting[queue] = self._pollers_waiting.get(queue, 0) + 1
+                try:
+                    ready.wait(remaining)
+                finally:
+                    self._pollers_waiting[queue] -= 1
 
     def _take(self, tx: Transition, queue: str, domain: Optional[str], worker_id: Optional[str],
               count: int) -> list[Task]:
@@ -505,9 +516,11 @@ class Engine(Operations, TimeoutChecks):
         if task is None:
             raise NotFoundError(f"No such task found by id: {result.task_id}")
         state = self._state(task.workflow_instance_id)
-        if task.status not in PENDING or WorkflowStatus(state.workflow.status).is_terminal:
+        if task.status not in PENDING or state.workflow.status in ENDED:
             return task.task_id  # Conductor ignores updates to finished tasks and workflows
         now = self._clock.now()
+        # a worker task polled (IN_PROGRESS) has left its queue; any other pending task may still have a queue row
+        queued = task.status == TaskStatus.SCHEDULED.value or not kind_of(task.workflow_task.type).polled_by_workers
         task.output_data = result.output_data if result.output_data is not None else {}
         task.reason_for_incompletion = result.reason_for_incompletion
         task.worker_id = result.worker_id or task.worker_id
@@ -532,7 +545,9 @@ class Engine(Operations, TimeoutChecks):
                 wf.failed_task_names = sorted({*(wf.failed_task_names or []), task.task_def_name})
             task.status = result.status
             task.end_time = now
-            self._store.unqueue(task.task_id)
+            if queued:
+                self._store.unqueue(task.task_id)
+            tx.unqueued.add(task.task_id)
         self._decide(tx, state, [task])
         return task.task_id
 
@@ -695,13 +710,15 @@ class Engine(Operations, TimeoutChecks):
                     self._owner.pop(task.task_id, None)
                     continue
                 tx.saved[task.task_id] = text = task.to_json()
-                self._store.put_task(task.task_id, workflow_id, task.seq, task.reference_task_name,
-                                     task.task_type, task.status, text)
+                due = None
                 if task.status in PENDING:
                     self._owner[task.task_id] = workflow_id
+                    due = self._task_deadline(task, self._clock.now())  # when its timeouts are checked next
+                    tx.timer_at(due)
                 else:
                     self._owner.pop(task.task_id, None)
-                self._arm_task_timer(tx, task)
+                self._store.put_task(task.task_id, workflow_id, task.seq, task.reference_task_name,
+                                     task.task_type, task.status, text, due)
             if changed:
                 running = wf.status == WorkflowStatus.RUNNING.value
                 due = timeouts.workflow_deadline(wf, state.definition, now) if running else None
@@ -718,9 +735,8 @@ class Engine(Operations, TimeoutChecks):
 
     def _wake(self, tx: Transition) -> None:
         for queue in tx.queued:
-            cv = self._queue_ready.get(queue)
-            if cv is not None:
-                cv.notify_all()
+            if self._pollers_waiting.get(queue):
+                self._queue_ready[queue].notify_all()
         if self._sync_waiters and any(self._may_end_a_wait(tx, wf_id, state) for wf_id, state in tx.dirty.items()):
             self._workflow_moved.notify_all()
         if SYSTEM_QUEUE in tx.queued:
@@ -731,7 +747,7 @@ class Engine(Operations, TimeoutChecks):
     def _may_end_a_wait(self, tx: Transition, workflow_id: str, state: WorkflowState) -> bool:
         """Whether this change may be what a sync execute waits for (see _sync_execute_done): the workflow ended,
         a task of a workflow someone waits on by reference changed, or a WAIT (maybe in a sub-workflow) moved."""
-        return (WorkflowStatus(state.workflow.status).is_terminal or workflow_id in self._waiting_for_tasks
+        return (state.workflow.status in ENDED or workflow_id in self._waiting_for_tasks
                 or any(task.task_type == Wait.type_name for task in tx.changed.get(workflow_id, {}).values()))
 
     def _context(self, tx: Transition, state: WorkflowState) -> decider.Context:
@@ -768,7 +784,7 @@ class Engine(Operations, TimeoutChecks):
                     tx.queued.add(SYSTEM_QUEUE)
         if ctx.ended:
             for task in ctx.changed.values():
-                if task.status not in PENDING:
+                if task.status not in PENDING and task.task_id not in tx.unqueued:
                     self._store.unqueue(task.task_id)
             self._on_end(tx, state, ctx.failure_workflow_due)
 
@@ -913,7 +929,7 @@ class Engine(Operations, TimeoutChecks):
             del self._armed[key]
         else:
             self._armed[key] = due
-            tx.earliest_timer = due if tx.earliest_timer is None else min(due, tx.earliest_timer)
+            tx.timer_at(due)
         self._store.set_timer(key, workflow_id, due)
 
     def _state(self, workflow_id: str) -> WorkflowState:
@@ -947,7 +963,7 @@ class Engine(Operations, TimeoutChecks):
     def _cache(self, state: WorkflowState) -> None:
         """Keep the state in memory, with the unfinished workflows or the recently finished ones."""
         workflow_id = state.workflow.workflow_id
-        finished = WorkflowStatus(state.workflow.status).is_terminal
+        finished = state.workflow.status in ENDED
         keep, other = (self._finished, self._states) if finished else (self._states, self._finished)
         other.pop(workflow_id, None)
         if workflow_id not in keep and len(keep) >= (MAX_CACHED_FINISHED if finished else MAX_CACHED_WORKFLOWS):
@@ -976,7 +992,7 @@ class Engine(Operations, TimeoutChecks):
         return self._task_defs[name]
 
     def _sync_execute_done(self, state: WorkflowState, targets: set[str]) -> bool:
-        if WorkflowStatus(state.workflow.status).is_terminal:
+        if state.workflow.status in ENDED:
             return True
         if targets and any(_ref_matches(t, ref) and t.status not in PENDING
                            for t in state.workflow.tasks for ref in targets):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..models import Task, TaskStatus, Workflow
+from ..models import Task, TaskStatus, Workflow, WorkflowStatus
 from .definitions import DefinitionIndex, base_ref
 
 PENDING = frozenset({TaskStatus.SCHEDULED.value, TaskStatus.IN_PROGRESS.value})
 SUCCESSFUL = frozenset({TaskStatus.COMPLETED.value, TaskStatus.COMPLETED_WITH_ERRORS.value, TaskStatus.SKIPPED.value})
+ENDED = frozenset(s.value for s in WorkflowStatus if s.is_terminal)  # a workflow's terminal statuses, as text
 OPERATORS = frozenset({"JOIN", "EXCLUSIVE_JOIN", "DO_WHILE"})  # re-evaluated while pending, as other tasks move
 
 

@@ -29,12 +29,13 @@ CREATE TABLE IF NOT EXISTS workflow (
     correlation_id TEXT, parent_workflow_id TEXT, create_time INTEGER NOT NULL, update_time INTEGER,
     end_time INTEGER, def_key TEXT NOT NULL, json TEXT NOT NULL, rev INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS workflow_by_status ON workflow (status, name);
-CREATE INDEX IF NOT EXISTS workflow_by_correlation ON workflow (correlation_id);
+CREATE INDEX IF NOT EXISTS workflow_by_correlation ON workflow (correlation_id) WHERE correlation_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS task (
     task_id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, seq INTEGER NOT NULL, ref TEXT NOT NULL,
-    task_type TEXT NOT NULL, status TEXT NOT NULL, json TEXT NOT NULL);
+    task_type TEXT NOT NULL, status TEXT NOT NULL, json TEXT NOT NULL, due INTEGER);
 CREATE INDEX IF NOT EXISTS task_by_workflow ON task (workflow_id, seq);
 CREATE INDEX IF NOT EXISTS task_by_type_status ON task (task_type, status);
+CREATE INDEX IF NOT EXISTS task_due ON task (due) WHERE due IS NOT NULL;
 CREATE TABLE IF NOT EXISTS queue (
     task_id TEXT PRIMARY KEY, queue_name TEXT NOT NULL, visible_at INTEGER NOT NULL, priority INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS queue_ready ON queue (queue_name, visible_at);
@@ -50,9 +51,16 @@ CREATE INDEX IF NOT EXISTS task_log_by_task ON task_log (task_id);
 """
 
 
-# Each entry upgrades a database written by the previous version of the schema (PRAGMA user_version).
+# Each entry upgrades a database written by the previous version of the schema (PRAGMA user_version); then the
+# SCHEMA's CREATE ... IF NOT EXISTS adds what is new.
 MIGRATIONS = [
     "ALTER TABLE workflow ADD COLUMN rev INTEGER NOT NULL DEFAULT 0",
+    # a task's timer lives in its own row (one index entry, written with the row, instead of a timer row)
+    "ALTER TABLE task ADD COLUMN due INTEGER",
+    "UPDATE task SET due = (SELECT due FROM timer WHERE key = 'task:' || task.task_id) "
+    "WHERE 'task:' || task_id IN (SELECT key FROM timer)",
+    "DELETE FROM timer WHERE key LIKE 'task:%'",
+    "DROP INDEX workflow_by_correlation",  # made again over the rows with a correlation id only
 ]
 
 
@@ -80,13 +88,21 @@ class Store:
         self.rollbacks = 0
 
     def _migrate(self) -> None:
-        (version,) = self._db.execute("PRAGMA user_version").fetchone()
-        fresh = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'workflow'").fetchone() is None
-        self._db.executescript(SCHEMA)
-        if not fresh:
-            for statement in MIGRATIONS[version:]:
-                self._db.execute(statement)
-        self._db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        """Create the schema, or bring an older one up to date: one transaction, whoever else opens the file."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'workflow'").fetchone() is not None:
+                for statement in MIGRATIONS[version:]:
+                    self._db.execute(statement)
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -233,13 +249,16 @@ class Store:
         return self._db.execute("DELETE FROM workflow WHERE workflow_id = ?", (workflow_id,)).rowcount > 0
 
     def put_task(self, task_id: str, workflow_id: str, seq: int, ref: str, task_type: str, status: str,
-                 text: str) -> None:
-        """Write a task row; `text` is the task's JSON (Task.to_json)."""
+                 text: str, due: Optional[int]) -> None:
+        """Write a task row; `text` is the task's JSON (Task.to_json), `due` its timer (None: none)."""
         self._db.execute(
-            "INSERT INTO task VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, json = excluded.json",
-            (task_id, workflow_id, seq, ref, task_type, status, text),
+            "INSERT INTO task VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, json = excluded.json, due = excluded.due",
+            (task_id, workflow_id, seq, ref, task_type, status, text, due),
         )
+
+    def set_task_due(self, task_id: str, due: Optional[int]) -> None:
+        self._db.execute("UPDATE task SET due = ? WHERE task_id = ?", (due, task_id))
 
     def delete_tasks(self, task_ids: list[str]) -> None:
         self._db.executemany("DELETE FROM queue WHERE task_id = ?", [(i,) for i in task_ids])
@@ -317,7 +336,8 @@ class Store:
         """The JSON documents a SELECT of one json column returns (the search compiler writes the SQL)."""
         return [json.loads(r[0]) for r in self._db.execute(sql, params)]
 
-    # timers: when a task or workflow may time out (the engine re-checks the state when one comes due)
+    # timers: when a workflow or a task may time out (the engine re-checks the state when one comes due); a
+    # workflow's is a timer row keyed `workflow:<id>`, a task's the `due` of its row, seen here as `task:<id>`
     def set_timer(self, key: str, workflow_id: str, due: Optional[int]) -> None:
         if due is None:
             self._db.execute("DELETE FROM timer WHERE key = ?", (key,))
@@ -326,17 +346,21 @@ class Store:
                              (key, workflow_id, due))
 
     def timers(self) -> dict[str, int]:
-        """Every timer: key -> due."""
+        """Every timer row (the workflows' timers): key -> due."""
         return dict(self._db.execute("SELECT key, due FROM timer"))
 
     def due_timers(self, now: int, limit: int = 500) -> list[tuple[str, str]]:
-        """(key, workflow id) of the timers due at `now`, earliest first."""
-        rows = self._db.execute("SELECT key, workflow_id FROM timer WHERE due <= ? ORDER BY due LIMIT ?",
-                                (now, limit))
+        """(key, workflow id) of the workflow and task timers due at `now`, earliest first."""
+        rows = self._db.execute(
+            "SELECT key, workflow_id, due FROM timer WHERE due <= ?1 UNION ALL "
+            "SELECT 'task:' || task_id, workflow_id, due FROM task WHERE due <= ?1 ORDER BY due LIMIT ?2",
+            (now, limit))
         return [(r[0], r[1]) for r in rows]
 
     def next_timer(self) -> Optional[int]:
-        return self._db.execute("SELECT MIN(due) FROM timer").fetchone()[0]
+        return self._db.execute(
+            "SELECT MIN(due) FROM (SELECT MIN(due) AS due FROM timer UNION ALL "
+            "SELECT MIN(due) FROM task WHERE due IS NOT NULL)").fetchone()[0]
 
     # logs
     def add_log(self, task_id: str, created_time: int, log: str) -> None:

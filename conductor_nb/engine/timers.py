@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Optional
 from ..errors import NotFoundError
 from ..models import Task, TaskStatus, WorkflowStatus
 from . import decider, timeouts
-from .state import PENDING, WorkflowState
+from .state import WorkflowState
 from .tasks import kind_of
 
 if TYPE_CHECKING:
@@ -74,13 +74,6 @@ class TimerThread:
 class TimeoutChecks:
     """Arming timers and applying the limits that have passed, for the Engine."""
 
-    def _arm_task_timer(self, tx: Transition, task: Task) -> None:
-        """Set (or clear) the timer at which the task's timeouts must be checked next."""
-        due = None
-        if task.status in PENDING:
-            due = self._task_deadline(task, self._clock.now())
-        self._set_timer(tx, f"task:{task.task_id}", task.workflow_instance_id, due)
-
     def _task_deadline(self, task: Task, now: int) -> Optional[int]:
         """When the task's next limit passes: a worker task's TaskDef is the registered, embedded or default one;
         a system task has limits only if a TaskDef is embedded or registered under its name (no default)."""
@@ -100,19 +93,26 @@ class TimeoutChecks:
             return None if following is None else following - self._clock.now()
 
     def _expire(self, tx: Transition, due: list[tuple[str, str]]) -> None:
+        fired: set[str] = set()  # tasks whose timer came due
         for key, workflow_id in due:
-            self._set_timer(tx, key, workflow_id, None)
+            kind, _, key_id = key.partition(":")
+            if kind == "task":
+                self._store.set_task_due(key_id, None)
+                fired.add(key_id)
+            else:
+                self._set_timer(tx, key, workflow_id, None)
         for workflow_id in dict.fromkeys(workflow_id for _, workflow_id in due):
             try:
                 state = self._state(workflow_id)
             except NotFoundError:
                 continue
             if state.workflow.status == WorkflowStatus.RUNNING.value:
-                self._check_timeouts(tx, state)
+                self._check_timeouts(tx, state, fired)
 
-    def _check_timeouts(self, tx: Transition, state: WorkflowState) -> None:
+    def _check_timeouts(self, tx: Transition, state: WorkflowState, fired: frozenset[str] = frozenset()) -> None:
         """Apply every limit that has passed (the workflow's timeout, its tasks' timeouts) in Conductor's order;
-        an ALERT_ONLY one is only logged. Every task left pending gets its timer for its next limit."""
+        an ALERT_ONLY one is only logged. A task of `fired` left pending is saved again, with the timer for its
+        next limit (the others' timers stand)."""
         ctx = self._context(tx, state)
         wf = state.workflow
         deadline = timeouts.workflow_timeout_due(wf, state.definition)
@@ -135,7 +135,8 @@ class TimeoutChecks:
                     break
                 log.info("task %s of workflow %s: %s", task.task_id, wf.workflow_id, reason)
             else:
-                self._arm_task_timer(tx, task)  # still pending: look again at its next limit
+                if task.task_id in fired:
+                    ctx.touch(task)  # still pending: saved with the timer for its next limit
                 continue
             task.status = TaskStatus.TIMED_OUT.value
             task.reason_for_incompletion = reason

@@ -305,7 +305,8 @@ def db(tmp_path_factory):
         doc = {"taskId": tid, "workflowInstanceId": wid, "seq": seq, "referenceTaskName": ref, "taskType": ttype,
                "status": status, "workflowType": wf_by_id[wid][1], "correlationId": wf_by_id[wid][4], **extra}
         doc = {k: v for k, v in doc.items() if v is not None}
-        conn.execute("INSERT INTO task VALUES (?, ?, ?, ?, ?, ?, ?)",
+        conn.execute("INSERT INTO task (task_id, workflow_id, seq, ref, task_type, status, json) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                      (tid, wid, seq, ref, ttype, status, json.dumps(doc, separators=(",", ":"))))
     conn.commit()
     yield conn
