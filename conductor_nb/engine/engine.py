@@ -38,6 +38,7 @@ from ..models import (
 from . import decider, search, summaries, timeouts, validation
 from ..clock import SystemClock
 from .definitions import DefinitionIndex
+from .ids import new_id
 from .state import ENDED, PENDING, WorkflowState
 from .store import Store
 from .system_tasks import SYSTEM_QUEUE, SystemTaskRunner
@@ -863,7 +864,7 @@ class Engine(Operations, TimeoutChecks):
                                         f"already exists: {existing[0]} ({existing[1]})")
         now = self._clock.now()
         wf = Workflow(
-            workflow_id=str(uuid.uuid4()), status=WorkflowStatus.RUNNING.value,
+            workflow_id=new_id(), status=WorkflowStatus.RUNNING.value,
             input=_with_template(request.input, definition.input_template),
             output={}, correlation_id=request.correlation_id, priority=request.priority or 0,
             task_to_domain=request.task_to_domain or {}, variables=dict(definition.variables or {}),

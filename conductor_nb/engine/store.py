@@ -38,7 +38,6 @@ CREATE INDEX IF NOT EXISTS task_by_type_status ON task (task_type, status);
 CREATE INDEX IF NOT EXISTS task_due ON task (due) WHERE due IS NOT NULL;
 CREATE TABLE IF NOT EXISTS queue (
     task_id TEXT PRIMARY KEY, queue_name TEXT NOT NULL, visible_at INTEGER NOT NULL, priority INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS queue_ready ON queue (queue_name, visible_at);
 CREATE INDEX IF NOT EXISTS queue_order ON queue (queue_name, priority DESC, visible_at);
 CREATE TABLE IF NOT EXISTS poll_data (
     queue_name TEXT NOT NULL, domain TEXT NOT NULL, worker_id TEXT, last_poll_time INTEGER NOT NULL,
@@ -61,6 +60,7 @@ MIGRATIONS = [
     "WHERE 'task:' || task_id IN (SELECT key FROM timer)",
     "DELETE FROM timer WHERE key LIKE 'task:%'",
     "DROP INDEX workflow_by_correlation",  # made again over the rows with a correlation id only
+    "DROP INDEX queue_ready",  # queue_order answers its one query (next_visible_at): one index less to write
 ]
 
 
@@ -322,7 +322,18 @@ class Store:
         return [tuple(r) for r in rows]
 
     def next_visible_at(self, queue_name: str) -> Optional[int]:
-        (value,) = self._db.execute("SELECT MIN(visible_at) FROM queue WHERE queue_name = ?", (queue_name,)).fetchone()
+        """When the queue's first entry becomes visible: the earliest of each priority's earliest, found by
+        stepping down the priorities queue_order holds (a few, usually one) instead of reading every entry."""
+        (value,) = self._db.execute(
+            "WITH RECURSIVE level(priority) AS ("
+            " SELECT (SELECT priority FROM queue INDEXED BY queue_order WHERE queue_name = ?1"
+            "  ORDER BY priority DESC LIMIT 1)"
+            " UNION ALL"
+            " SELECT (SELECT priority FROM queue INDEXED BY queue_order WHERE queue_name = ?1"
+            "  AND priority < level.priority ORDER BY priority DESC LIMIT 1) FROM level WHERE priority IS NOT NULL)"
+            " SELECT MIN((SELECT visible_at FROM queue INDEXED BY queue_order WHERE queue_name = ?1"
+            "  AND priority = level.priority ORDER BY visible_at LIMIT 1)) FROM level WHERE priority IS NOT NULL",
+            (queue_name,)).fetchone()
         return value
 
     def record_poll(self, queue_name: str, domain: str, worker_id: Optional[str], now: int) -> None:

@@ -57,8 +57,8 @@ def test_unfinished_workflows_survive_a_killed_process(tmp_path):
 
 
 def _as_schema_version_1(db: str) -> None:
-    """Rewrite a database the way the schema before version 5 kept it: task timers as rows of the timer table and
-    an index over every workflow's correlation id (NULLs included)."""
+    """Rewrite a database the way schema version 1 kept it: task timers as rows of the timer table, an index over
+    every workflow's correlation id (NULLs included), and a second index of the queue."""
     conn = sqlite3.connect(db)
     conn.executescript("""
         INSERT INTO timer SELECT 'task:' || task_id, workflow_id, due FROM task WHERE due IS NOT NULL;
@@ -66,6 +66,7 @@ def _as_schema_version_1(db: str) -> None:
         ALTER TABLE task DROP COLUMN due;
         DROP INDEX workflow_by_correlation;
         CREATE INDEX workflow_by_correlation ON workflow (correlation_id);
+        CREATE INDEX queue_ready ON queue (queue_name, visible_at);
         PRAGMA user_version = 1;
     """)
     conn.close()
@@ -88,6 +89,7 @@ def test_a_database_of_the_older_schema_opens_and_its_timers_still_fire(tmp_path
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert conn.execute("SELECT due FROM task WHERE task_id = ?", (task.task_id,)).fetchone()[0] == clock.now() + 10_000
     assert conn.execute("SELECT COUNT(*) FROM timer WHERE key LIKE 'task:%'").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'queue_ready'").fetchone()[0] == 0
     assert [w.workflow_id for w in engine.get_workflows_by_correlation_id("one_slow_step", "order-7")] == [workflow_id]
     clock.advance(11)
     for _ in range(100):
