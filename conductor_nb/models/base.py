@@ -124,7 +124,7 @@ def _json_default(value: Any) -> Any:
 
 # Models hold JSON values: no cycles to look for (a cyclic value still fails, with RecursionError instead of
 # ValueError), and the check is a fifth of the encoding's cost.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False, default=_json_default)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False, default=_json_default)
 
 
 def dumps(value: Any) -> str:
