@@ -127,6 +127,17 @@ def test_a_chain_runs_task_by_task_with_inputs_resolved(api):
     assert [(t.reference_task_name, t.status) for t in wf.tasks] == [("a_ref", "COMPLETED"), ("b_ref", "COMPLETED")]
 
 
+def test_text_in_any_script_comes_back_as_given(api):
+    text = "Grüße, 世界 — naïve café 🚀"
+    api.register_workflow_def(chain_def(tasks=[simple("a", x="${workflow.input.x}", said="${workflow.input.x}!")]))
+    wf_id = start(api, input={"x": text})
+    a = poll_one(api, "a")
+    assert a.input_data == {"x": text, "said": f"{text}!"}
+    complete(api, a, {text: [text]})
+    wf = api.get_workflow(wf_id)
+    assert wf.status == "COMPLETED" and wf.input == {"x": text} and wf.output == {text: [text]}
+
+
 def test_output_parameters_shape_the_workflow_output(api):
     api.register_workflow_def(chain_def(output_parameters={"got": "${a_ref.output.v}", "in": "${workflow.input}"}))
     wf_id = start(api, input={"x": 1})
