@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 from . import report
 from .harness import MODES
@@ -178,6 +179,7 @@ How to read it, and what each workload does: [docs/benchmarks.md](../docs/benchm
 {env}
 - **load average** (1, 5, 15 min): {_load(load_before)} before, {_load(load_after)} after — the machine is shared,
   so the spread between min and max matters as much as the median
+- **machine speed**: {_speed(results.machine_spread())}
 
 ## Medians and ratios
 
@@ -198,7 +200,7 @@ short by its time cap: the real cost is at least that; a ratio between two such 
 ## Every mode: min / median / max
 
 Load is the machine's 1-minute load average when the run began (2 cores: above 2, something else competed for
-them). Peak RSS is the process running the workload (for W0 and W7, the largest fresh process), plus the server's
+them); machine ms is how long the fixed pure-Python loop took then (lower: a faster machine at that moment). Peak RSS is the process running the workload (for W0 and W7, the largest fresh process), plus the server's
 in the HTTP modes and the SDK's largest worker process.
 
 {report.detail_table(results)}
@@ -222,6 +224,15 @@ compare the rows with each other, not with the table above.
 
 def _load(load: tuple) -> str:
     return ", ".join(f"{x:.2f}" for x in load)
+
+
+def _speed(spread: Optional[tuple[float, float]]) -> str:
+    if spread is None:
+        return "not measured"
+    fast, slow = spread
+    return (f"a fixed pure-Python loop (harness.machine_ms) took {report.fmt(fast)}–{report.fmt(slow)} ms at the "
+            f"start of this run's processes: the same work ran ×{slow / fast:.2f} slower at the slowest moment than "
+            "at the fastest. Each row below says how fast the machine was when it ran (\"machine ms\")")
 
 
 if __name__ == "__main__":

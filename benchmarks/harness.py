@@ -32,6 +32,19 @@ from .workloads import NEEDS_DRIVER, WORKLOADS, Setup, scratch_dir, seed
 
 MODES = ("floor", "embedded", "http", "sdk")
 PROFILE_ROWS = 25
+CALIBRATION_LOOP = 200_000  # multiply-adds timed at the start of every (mode, workload) process
+
+
+def machine_ms() -> float:
+    """How long a fixed pure-Python loop takes just now (best of 3, ms): the shared machine's speed moves by tens
+    of percent from minute to minute, and this says how fast it was when the workload ran."""
+    best = float("inf")
+    for _ in range(3):
+        began, total = time.perf_counter(), 0
+        for i in range(CALIBRATION_LOOP):
+            total += i * i
+        best = min(best, (time.perf_counter() - began) * 1000)
+    return round(best, 1)
 
 
 @contextlib.contextmanager
@@ -167,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = scratch_dir()
     report: dict = {"mode": args.mode, "workload": args.workload, "size": size.name,
-                    "load": round(os.getloadavg()[0], 2)}  # the machine is shared: how busy it was
+                    "load": round(os.getloadavg()[0], 2),  # the machine is shared: how busy it was
+                    "machine_ms": machine_ms()}  # ... and how fast
     began = time.perf_counter()
     try:
         with open_setup(args.mode, workdir, args.workload in NEEDS_DRIVER, args.search_db) as (setup, extra):

@@ -34,6 +34,7 @@ class Cell:
     server_rss_mb: Optional[float]
     children_rss_mb: Optional[float]
     load: Optional[float] = None  # the 1-minute load average when the run began
+    machine_ms: Optional[float] = None  # harness.machine_ms() when the run began: lower is a faster machine
 
     @property
     def median(self) -> float:
@@ -62,10 +63,16 @@ class Results:
                     continue
                 self.cells[(m["key"], r["mode"])] = Cell(
                     m["key"], r["mode"], m["unit"], m["samples"], m["better"], m["note"], m["partial"],
-                    r.get("rss_mb"), r.get("server_rss_mb"), r.get("children_rss_mb"), r.get("load"))
+                    r.get("rss_mb"), r.get("server_rss_mb"), r.get("children_rss_mb"), r.get("load"),
+                    r.get("machine_ms"))
 
     def cell(self, key: str, mode: str) -> Optional[Cell]:
         return self.cells.get((key, mode))
+
+    def machine_spread(self) -> Optional[tuple[float, float]]:
+        """The fastest and slowest machine_ms of the run's processes."""
+        seen = [r["machine_ms"] for r in self.reports if r.get("machine_ms")]
+        return (min(seen), max(seen)) if seen else None
 
     def modes(self) -> list[str]:
         present = {mode for _, mode in self.cells} | {mode for _, mode, _ in self.errors}
@@ -206,7 +213,8 @@ def main_table(results: Results) -> str:
 
 
 def detail_table(results: Results) -> str:
-    head = ["workload", "mode", "unit", "min", "median", "max", "runs", "load", "peak RSS MB", "notes"]
+    head = ["workload", "mode", "unit", "min", "median", "max", "runs", "load", "machine ms", "peak RSS MB",
+            "notes"]
     lines = [_row(head), _row(["---"] * len(head))]
     for key in results.order:
         for mode in results.modes():
@@ -222,7 +230,7 @@ def detail_table(results: Results) -> str:
                 rss = f"{fmt(c.children_rss_mb)} (fresh process)"
             lo, hi = (min(c.samples), max(c.samples))
             lines.append(_row([key, MODE_TITLES[mode], c.unit, fmt(lo), fmt(c.median), fmt(hi), str(len(c.samples)),
-                               fmt(c.load), rss, c.note.replace("|", "\\|")]))
+                               fmt(c.load), fmt(c.machine_ms), rss, c.note.replace("|", "\\|")]))
     return "\n".join(lines)
 
 

@@ -41,6 +41,7 @@ def test_every_workload_runs_in_every_mode_without_error(tiny_run):
     ran = {(r["workload"], r["mode"]) for r in results if not r.get("profile")}
     assert ran == {(w, m) for w in WORKLOADS for m in MODES}
     for r in results:
+        assert r["machine_ms"] > 0, r  # how fast the shared machine was when it ran
         for metric in r["metrics"]:
             assert metric["samples"] and all(s > 0 for s in metric["samples"]), (r["workload"], r["mode"], metric)
 
@@ -56,7 +57,7 @@ def test_the_profiled_runs_name_engine_functions(tiny_run):
 def test_the_report_has_the_machine_the_table_and_the_targets(tiny_run):
     done, text, _ = tiny_run
     for heading in ("## Medians and ratios", "## Targets", "## Every mode: min / median / max",
-                    "## Where the time goes"):
+                    "## Where the time goes", "- **machine speed**: a fixed pure-Python loop"):
         assert heading in text
     assert "**machine**" in text and "**conductor-python (official SDK)**" in text
     for key in ("| W0 |", "| W1 |", "| W4 |", "| W5 loop 3 |", "| W6 page |", "| W6 frame |", "| W7 |"):
