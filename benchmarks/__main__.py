@@ -191,6 +191,9 @@ short by its time cap: the real cost is at least that; a ratio between two such 
 
 ## Targets (embedded, on this machine)
 
+"machine" is how long the fixed pure-Python loop took when that workload ran (this run's fastest and slowest are
+in the header): the same code measures slower when that number is higher.
+
 | target | measured | |
 | --- | --- | --- |
 {targets}

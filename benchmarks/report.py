@@ -122,13 +122,18 @@ class Verdict:
     key: str  # the row it belongs to
 
 
+def _machine(cell: Cell) -> str:
+    """How fast the machine was when the cell's workload ran (see harness.machine_ms)."""
+    return f" (machine {fmt(cell.machine_ms)} ms)" if cell.machine_ms else ""
+
+
 def _below(key: str, limit: float) -> Callable[[Results], Verdict]:
     def check(results: Results) -> Verdict:
         cell = results.cell(key, "embedded")
         target = f"{key} embedded under {fmt(limit)} ms"
         if cell is None:
             return Verdict(target, "not measured", None, key)
-        return Verdict(target, f"{fmt(cell.median)} ms", cell.median < limit, key)
+        return Verdict(target, f"{fmt(cell.median)} ms{_machine(cell)}", cell.median < limit, key)
 
     return check
 
@@ -137,7 +142,8 @@ def _w4(results: Results) -> Verdict:
     cell = results.cell("W4", "embedded")
     if cell is None:
         return Verdict("W4 embedded over 2,000 workflows/s", "not measured", None, "W4")
-    return Verdict("W4 embedded over 2,000 workflows/s", f"{fmt(cell.median)} wf/s", cell.median > 2000, "W4")
+    return Verdict("W4 embedded over 2,000 workflows/s", f"{fmt(cell.median)} wf/s{_machine(cell)}",
+                   cell.median > 2000, "W4")
 
 
 def _w5(results: Results) -> Verdict:
