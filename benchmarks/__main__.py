@@ -234,8 +234,8 @@ def _speed(spread: Optional[tuple[float, float]]) -> str:
         return "not measured"
     fast, slow = spread
     return (f"a fixed pure-Python loop (harness.machine_ms) took {report.fmt(fast)}–{report.fmt(slow)} ms at the "
-            f"start of this run's processes: the same work ran ×{slow / fast:.2f} slower at the slowest moment than "
-            "at the fastest. Each row below says how fast the machine was when it ran (\"machine ms\")")
+            f"start of this\n  run's processes: the same work ran ×{slow / fast:.2f} slower at the slowest moment "
+            "than at the fastest. Each row\n  below says how fast the machine was when it ran (\"machine ms\")")
 
 
 if __name__ == "__main__":
