@@ -842,7 +842,9 @@ class Engine(Operations, TimeoutChecks):
             return
         task.status = TASK_STATUS_OF_CHILD.get(child.status, TaskStatus.FAILED.value)
         task.output_data = {**(child.output or {}), "subWorkflowId": child.workflow_id}
-        task.reason_for_incompletion = child.reason_for_incompletion
+        if child.status != WorkflowStatus.COMPLETED.value:  # as Conductor's SubWorkflow task words it
+            task.reason_for_incompletion = (f"Sub workflow {child.workflow_name}.{child.workflow_version}/"
+                                            f"{child.workflow_id} failure reason: {child.reason_for_incompletion}")
         task.end_time = task.update_time = self._clock.now()
         if WorkflowStatus(state.workflow.status).is_terminal:
             tx.mark(state, [task])
@@ -1069,9 +1071,12 @@ class Engine(Operations, TimeoutChecks):
 
 
 def _with_template(given: Optional[dict], template: Optional[dict]) -> dict:
+    """The start input with the definition's inputTemplate filling its gaps; as in Conductor, an empty input gets
+    no template (differential run D6)."""
     data = dict(given or {})
-    for key, value in (template or {}).items():
-        data.setdefault(key, value)
+    if data:
+        for key, value in (template or {}).items():
+            data.setdefault(key, value)
     return data
 
 

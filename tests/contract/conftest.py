@@ -69,8 +69,6 @@ PEER_DIFFERENCES: dict[str, str] = {
         "C12 conductor_nb extension: Conductor's SQLite index takes AND-joined terms only (OR is Elasticsearch's)",
     "test_search_api.py::test_a_malformed_query_is_a_bad_request_naming_the_problem":
         "C13 conductor_nb extension: Conductor's SQLite index ignores unknown fields and a dangling AND",
-    "test_system_tasks.py::test_a_failed_child_fails_the_parent":
-        "C14 Conductor's reason is 'Sub workflow <name>.<version>/<id> failure reason: <child's reason>'",
     "test_system_tasks.py::test_terminating_the_parent_terminates_the_child":
         "C15 Conductor starts a SUB_WORKFLOW asynchronously: just after the start it has no subWorkflowId",
     "test_system_tasks.py::test_a_missing_sub_workflow_definition_fails_the_task":

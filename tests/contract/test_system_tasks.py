@@ -54,7 +54,9 @@ def test_a_failed_child_fails_the_parent(api):
                                                                    "terminationReason": "child says no"})])
     result = run(api, [wt("sub", "SUB_WORKFLOW", subWorkflowParam={"name": "child_f"})])
     assert result.status == "FAILED"
-    assert result.tasks[0].status == "FAILED" and result.tasks[0].reason_for_incompletion == "child says no"
+    child_id = result.tasks[0].sub_workflow_id
+    assert result.tasks[0].status == "FAILED"
+    assert result.tasks[0].reason_for_incompletion == f"Sub workflow child_f.1/{child_id} failure reason: child says no"
 
 
 def test_terminating_the_parent_terminates_the_child(api):

@@ -42,8 +42,10 @@ class SubWorkflow(TaskKind):
     def start(self, ctx, task: Task) -> None:
         inputs = task.input_data
         definition = inputs.get("subWorkflowDefinition")
+        version = inputs.get("subWorkflowVersion")
         request = StartWorkflowRequest(
-            name=inputs.get("subWorkflowName"), version=inputs.get("subWorkflowVersion"),
+            name=inputs.get("subWorkflowName"),
+            version=None if version in (0, "0") else version,  # 0: the latest, as Conductor starts it (D3)
             input=inputs.get("workflowInput") or {}, correlation_id=ctx.workflow.correlation_id,
             task_to_domain=inputs.get("subWorkflowTaskToDomain") or ctx.workflow.task_to_domain,
             priority=ctx.workflow.priority,
