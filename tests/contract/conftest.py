@@ -80,10 +80,6 @@ PEER_DIFFERENCES: dict[str, str] = {
     "test_system_tasks.py::test_bad_wait_inputs_fail_terminally":
         "C18 Conductor refuses the definition at start (400), ours fails the task when it runs",
     "test_system_tasks.py::test_http_bare_number_body_is_a_double": _NO_METHOD,
-    "test_system_tasks.py::test_http_read_timeout_fails_the_task": _NO_METHOD,
-    "test_system_tasks.py::test_http_connection_refused_fails_the_task": _NO_METHOD,
-    "test_system_tasks.py::test_http_non_2xx_fails_the_task":
-        f"{_NO_METHOD}; C20 Conductor's output 'response' is the error text, ours the response map",
     "test_system_tasks.py::test_http_post_sends_a_json_body":
         "C21 test endpoint: Conductor sends the body chunked and the endpoint reads Content-Length only",
     "test_system_tasks.py::test_a_runaway_script_fails_with_a_clear_reason_and_the_engine_goes_on":

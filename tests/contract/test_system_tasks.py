@@ -345,21 +345,29 @@ def test_http_bare_number_body_is_a_double(api, http_server):
 
 
 def test_http_non_2xx_fails_the_task(api, http_server):
-    result = run(api, [http_task("h", uri=f"{http_server}/missing")])
+    uri = f"{http_server}/missing"
+    result = run(api, [http_task("h", uri=uri, method="GET")])
     assert result.status == "FAILED"
     task = result.tasks[0]
-    assert task.status == "FAILED" and task.output_data["response"]["statusCode"] == 404
-    assert "not here" in task.reason_for_incompletion
+    error = f'java.lang.Exception: 404 Not Found on GET request for "{uri}": "{{"error": "not here"}}"'
+    assert task.status == "FAILED" and task.output_data == {"response": error}  # Conductor's HTTP client's words
+    assert task.reason_for_incompletion == f"Failed to invoke HTTP task due to: {error}"
 
 
 def test_http_read_timeout_fails_the_task(api, http_server):
-    result = run(api, [http_task("h", uri=f"{http_server}/slow", readTimeOut=200)])
-    assert result.status == "FAILED" and "timed out" in result.tasks[0].reason_for_incompletion.lower()
+    uri = f"{http_server}/slow"
+    result = run(api, [http_task("h", uri=uri, method="GET", readTimeOut=200)])
+    assert result.status == "FAILED"
+    assert result.tasks[0].output_data == {
+        "response": f'java.lang.Exception: I/O error on GET request for "{uri}": Read timed out'}
 
 
 def test_http_connection_refused_fails_the_task(api):
-    result = run(api, [http_task("h", uri="http://127.0.0.1:9/nothing", connectionTimeOut=500)])
-    assert result.status == "FAILED" and result.tasks[0].output_data["response"]
+    uri = "http://127.0.0.1:9/nothing"
+    result = run(api, [http_task("h", uri=uri, method="GET", connectionTimeOut=500)])
+    assert result.status == "FAILED"
+    assert result.tasks[0].output_data == {"response": f'java.lang.Exception: I/O error on GET request for "{uri}": '
+                                                       "Connect to http://127.0.0.1:9 failed: Connection refused"}
 
 
 # ------------------------------------------------------------------------------------------- scripts and jq
