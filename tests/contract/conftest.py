@@ -45,7 +45,6 @@ def api(request, tmp_path):
 # test that would keep the shared server busy for minutes.
 _PATHS = "C1 Conductor puts class-level violations on the object (registerWorkflowDef.arg0: 'taskReferenceName: " \
          "r should be unique ...'); ours name the field"
-_NOOP = "C17 Conductor's NOOP task keeps no inputData (NoopTaskMapper), ours resolves its inputParameters"
 _RUN_REASON = "C9 conductor_nb extension: Conductor's WorkflowRun (execute response) has no reasonForIncompletion"
 _NO_METHOD = "C19 Orkes behaviour: Conductor OSS fails an HTTP task without a method, ours defaults to GET"
 PEER_DIFFERENCES: dict[str, str] = {
@@ -73,8 +72,6 @@ PEER_DIFFERENCES: dict[str, str] = {
         "C15 Conductor starts a SUB_WORKFLOW asynchronously: just after the start it has no subWorkflowId",
     "test_system_tasks.py::test_a_missing_sub_workflow_definition_fails_the_task":
         "C16 Conductor refuses to start a workflow whose sub-workflow definition does not exist (500)",
-    "test_system_tasks.py::test_set_variable_merges_into_workflow_variables": _NOOP,
-    "test_system_tasks.py::test_a_wait_without_time_returns_a_sync_execute_and_a_signal_completes_it": _NOOP,
     "test_system_tasks.py::test_terminate_rejects_an_unknown_status":
         "C18 Conductor refuses the definition at start (400), ours fails the task when it runs",
     "test_system_tasks.py::test_bad_wait_inputs_fail_terminally":
@@ -86,10 +83,11 @@ PEER_DIFFERENCES: dict[str, str] = {
         "C22 wording: Conductor says 'Script not evaluated within 4 seconds, interrupted.'",
     "test_system_tasks.py::test_lambda_runs_its_script_expression_as_a_function":
         "C23 Conductor reads LAMBDA's scriptExpression from inputParameters and fails this task",
+    "test_workflow_ops.py::test_skip_a_task_not_yet_scheduled":
+        "C36 Conductor binds SkipTaskRequest from query parameters (no @RequestBody): a JSON body's taskOutput is "
+        "dropped, so the skipped task's output is empty",
     "test_workflow_ops.py::test_workflow_ops":
         "C24 timing: Conductor leaves the retried WAIT SCHEDULED for a moment before starting it",
-    "test_workflow_ops.py::test_skip_a_task_not_yet_scheduled":
-        _NOOP,
     "test_system_tasks.py::test_a_failed_workflow_starts_its_failure_workflow":
         "C28 timing: Conductor's sync execute may answer as the workflow fails, before it adds "
         "conductor.failure_workflow to the output",

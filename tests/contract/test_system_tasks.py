@@ -86,10 +86,17 @@ def test_start_workflow_starts_and_moves_on(api):
 def test_set_variable_merges_into_workflow_variables(api):
     tasks = [wt("v1", "SET_VARIABLE", inputParameters={"a": 1, "b": "${workflow.input.b}"}),
              wt("v2", "SET_VARIABLE", inputParameters={"a": 2}),
-             wt("read", "NOOP", inputParameters={"a": "${workflow.variables.a}"})]
+             wt("read", "INLINE", inputParameters={"evaluatorType": "value-param", "expression": "a",
+                                                   "a": "${workflow.variables.a}"})]
     result = run(api, tasks, {"b": "x"}, variables={"pre": True})
     assert result.variables == {"pre": True, "a": 2, "b": "x"}
-    assert result.tasks[2].input_data == {"a": 2}
+    assert result.tasks[2].output_data == {"result": 2}
+
+
+def test_a_noop_completes_at_once_and_keeps_no_input(api):
+    result = run(api, [wt("n", "NOOP", inputParameters={"x": "${workflow.input.x}"})], {"x": 1})
+    assert result.status == "COMPLETED" and result.tasks[0].status == "COMPLETED"
+    assert not result.tasks[0].input_data  # Conductor's NoopTaskMapper resolves no inputParameters
 
 
 def test_set_variable_over_the_size_limit_fails_terminally(api):
@@ -151,11 +158,12 @@ def test_bad_wait_inputs_fail_terminally(api, inputs):
 
 
 def test_a_wait_without_time_returns_a_sync_execute_and_a_signal_completes_it(api):
-    result = run(api, [wt("w", "WAIT"), wt("after", "NOOP", inputParameters={"s": "${w.output.said}"})])
+    result = run(api, [wt("w", "WAIT"), wt("after", "INLINE", inputParameters={
+        "evaluatorType": "value-param", "expression": "s", "s": "${w.output.said}"})])
     assert result.status == "RUNNING" and result.signal_timeout is False
     api.signal_workflow_task(result.workflow_id, "COMPLETED", {"said": "go"})
     done = wait_for(api, result.workflow_id)
-    assert done.status == "COMPLETED" and done.tasks[1].input_data == {"s": "go"}
+    assert done.status == "COMPLETED" and done.tasks[1].output_data == {"result": "go"}
 
 
 TIMED_WAITS = [{"duration": "1 hour"}, {"until": "2099-01-01 00:00 UTC"}]

@@ -115,7 +115,8 @@ def test_operations_refuse_the_wrong_state(api):
 
 def test_skip_a_task_not_yet_scheduled(api):
     wf_def = WorkflowDef.from_dict({"name": "skippy", "version": 1, "tasks": [
-        wt("first", "HUMAN"), wt("second", "HUMAN"), wt("third", "NOOP", inputParameters={"s": "${second.output.v}"})]})
+        wt("first", "HUMAN"), wt("second", "HUMAN"),
+        wt("third", "SET_VARIABLE", inputParameters={"s": "${second.output.v}"})]})
     wf_id = api.start_workflow(StartWorkflowRequest(name="skippy", workflow_def=wf_def))
     api.skip_task_from_workflow(wf_id, "second", SkipTaskRequest(task_output={"v": "skipped!"}))
     with pytest.raises(ServerError, match="already been processed"):
@@ -125,7 +126,7 @@ def test_skip_a_task_not_yet_scheduled(api):
     assert wf.status == "COMPLETED"
     assert [(t.reference_task_name, t.status) for t in wf.tasks] == [  # the skipped task has seq 0: listed first
         ("second", "SKIPPED"), ("first", "COMPLETED"), ("third", "COMPLETED")]
-    assert wf.tasks[2].input_data == {"s": "skipped!"}
+    assert wf.tasks[2].input_data == {"s": "skipped!"} and wf.variables == {"s": "skipped!"}
 
 
 def test_update_variables_correlation_and_running_queries(api):
