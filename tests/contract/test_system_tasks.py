@@ -143,6 +143,16 @@ def test_dynamic_task_picks_its_worker_from_input(api):
     assert (result.tasks[0].task_type, result.tasks[0].output_data) == ("chosen", {"v": 3})
 
 
+def test_a_dynamic_task_without_a_name_fails_the_workflow(api):
+    dyn = wt("dyn", "DYNAMIC", dynamicTaskNameParam="which", inputParameters={"which": "${workflow.input.w}"})
+    result = run(api, [wt("n", "NOOP"), dyn], {}, outputParameters={"seen": "${workflow.input.w}"})
+    assert result.status == "FAILED" and [t.task_type for t in result.tasks] == ["NOOP"]
+    wf = api.get_workflow(result.workflow_id)
+    assert wf.reason_for_incompletion == ("Cannot map a dynamic task based on the parameter and input. "
+                                          "Parameter= which, input= {which=null}")
+    assert wf.output == {"seen": None}  # the output parameters are evaluated as the workflow fails
+
+
 # ------------------------------------------------------------------------------------------------------ waits
 def test_wait_for_a_duration_completes_by_itself(api):
     began = time.monotonic()

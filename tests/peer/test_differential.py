@@ -23,8 +23,6 @@ SCRIPT_WORDING = ("D1 wording only: the same JavaScript TypeError, worded by V8 
                   "undefined'); the task's error output, and so the workflow's, differ in that text")
 NULL_ITEMS = ("D2 Orkes behaviour: DO_WHILE with items (null here): Conductor OSS ignores items and runs the body "
               "once, conductor_nb iterates over the items as Orkes does (none)")
-DYNAMIC_NO_NAME = ("D4 DYNAMIC task whose task name resolves to null: Conductor fails the workflow, conductor_nb "
-                   "refuses the previous task's update with 400 and the workflow stays RUNNING (engine owner)")
 SUB_NAME_NULL = ("D5 SUB_WORKFLOW whose name resolves to null: Conductor 3.32.3 answers 500 (a "
                  "NullPointerException) to the start or to the worker's update, conductor_nb fails the task "
                  "(Conductor defect; ours is the sensible answer)")
@@ -41,9 +39,6 @@ KNOWN_DIFFERENCES = {
     "test-harness/do_while_with_decision_task.json": SCRIPT_WORDING,
     "e2e/do_while_keep_last_n_fix.json::keep_last_n_example:v1": NULL_ITEMS,
     "e2e/do_while_keep_last_n_fix.json::keep_last_n_example_2:v1": NULL_ITEMS,
-    "kitchensink/kitchenSink-ephemeralWorkflowWithEphemeralTasks.json::workflowDef": DYNAMIC_NO_NAME,
-    "kitchensink/kitchenSink-ephemeralWorkflowWithStoredTasks.json::workflowDef": DYNAMIC_NO_NAME,
-    "kitchensink/kitchensink.json": DYNAMIC_NO_NAME,
     "e2e/sub_workflow_tests.json::integration_test_wf_with_sub_wf:v1": SUB_NAME_NULL,
     "test-harness/workflow_with_sub_workflow_1_integration_test.json": SUB_NAME_NULL,
     "test-harness/hierarchical_fork_join_swf.json": SUB_NAME_NULL,

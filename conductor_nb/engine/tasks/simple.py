@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Optional
 
 from ...models import Task, WorkflowTask
-from .base import TaskKind
+from ..expressions import java_string
+from .base import TaskKind, TerminateWorkflow
 
 
 class Simple(TaskKind):
@@ -35,13 +36,13 @@ class Dynamic(Simple):
         if retry_of is not None:
             name = retry_of.task_def_name
         else:
+            param = wt.dynamic_task_name_param or "taskToExecute"
             inputs = ctx.resolve(wt.input_parameters or {})
-            name = inputs.get(wt.dynamic_task_name_param or "taskToExecute")
-        if not name:
-            from ...errors import bad_request
-
-            raise bad_request(f"{wt.task_reference_name}.{wt.dynamic_task_name_param}",
-                              "cannot schedule a dynamic task: the task name input is empty")
+            name = inputs.get(param)
+            if name is None or name == "":  # the workflow fails, as Conductor's DynamicTaskMapper fails it
+                raise TerminateWorkflow("Cannot map a dynamic task based on the parameter and input. "
+                                        f"Parameter= {param}, input= {java_string(inputs)}")
+            name = java_string(name)
         resolved = WorkflowTask.from_dict({**wt.to_dict(), "name": name})
         resolved.type = "DYNAMIC"
         return [ctx.add(worker_task(ctx, resolved, name, retry_of))]
