@@ -460,6 +460,7 @@ def test_event_to_the_conductor_sink_records_what_it_published(api):
     assert out["k"] == "v" and out["event_produced"] == "conductor:ev_flow:ev" and out["workflowType"] == "ev_flow"
     assert out["workflowInstanceId"] == result.workflow_id and out["workflowVersion"] == 1
     assert out["correlationId"] is None and out["taskToDomain"] == {}
+    assert out["sink"] == "conductor" and out["asyncComplete"] is False  # the task's input (EventTaskMapper)
 
 
 def test_event_output_carries_the_workflow_s_task_to_domain(api):
@@ -474,5 +475,13 @@ def test_event_output_carries_the_workflow_s_task_to_domain(api):
 
 
 def test_event_to_an_unavailable_sink_fails(api):
-    result = run(api, [wt("ev", "EVENT", sink="sqs:some_queue")])
+    result = run(api, [wt("ev", "EVENT", sink="sqs:some_queue", inputParameters={"k": "v"})], name="ev_lost")
     assert result.status == "FAILED"
+    task = result.tasks[0]
+    assert task.reason_for_incompletion == (f"Error loading queue:sqs:some_queue, for task:{task.task_id}, error: "
+                                            "Unknown queue type sqs")
+    assert task.output_data == {  # the event it meant to publish, which is also the failed workflow's output
+        "k": "v", "sink": "sqs:some_queue", "asyncComplete": False, "event_produced": "sqs:some_queue",
+        "workflowInstanceId": result.workflow_id, "workflowType": "ev_lost", "workflowVersion": 1,
+        "correlationId": None, "taskToDomain": {}}
+    assert api.get_workflow(result.workflow_id).output == task.output_data

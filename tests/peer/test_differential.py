@@ -26,8 +26,6 @@ NULL_ITEMS = ("D2 Orkes behaviour: DO_WHILE with items (null here): Conductor OS
 SUB_NAME_NULL = ("D5 SUB_WORKFLOW whose name resolves to null: Conductor 3.32.3 answers 500 (a "
                  "NullPointerException) to the start or to the worker's update, conductor_nb fails the task "
                  "(Conductor defect; ours is the sensible answer)")
-EVENT_OUTPUT = ("D7 EVENT to an unavailable sink: Conductor's failed task keeps the event it meant to publish as its "
-                "output (and so the workflow's), conductor_nb's output is {} (engine owner, minor)")
 
 FAILURE_WORKFLOW_RACE = ("D9 timing: Conductor starts a workflow's failure workflow asynchronously, so the "
                          "failed workflow's output sometimes lacks conductor.failure_workflow when it is read (as "
@@ -43,7 +41,6 @@ KNOWN_DIFFERENCES = {
     "test-harness/workflow_with_sub_workflow_1_integration_test.json": SUB_NAME_NULL,
     "test-harness/hierarchical_fork_join_swf.json": SUB_NAME_NULL,
     "test-harness/nested_fork_join_swf.json": SUB_NAME_NULL,
-    "test-harness/sqs-test-workflow.json": EVENT_OUTPUT,
     "test-harness/test_task_failed_parent_workflow.json": FAILURE_WORKFLOW_RACE,
 }
 
