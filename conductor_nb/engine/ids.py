@@ -12,7 +12,8 @@ from collections import deque
 
 _BATCH = 256
 _spare: deque[bytes] = deque()  # popleft/extend are atomic: threads need no lock
-os.register_at_fork(after_in_child=_spare.clear)
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_spare.clear)
 
 
 def new_id() -> str:
