@@ -8,6 +8,7 @@ workflows), so the engine's shell owns persistence and tests can drive it with p
 from __future__ import annotations
 
 import copy
+import uuid
 from collections import deque
 from collections.abc import Mapping
 from typing import Callable, Iterator, Optional, Protocol
@@ -15,7 +16,6 @@ from typing import Callable, Iterator, Optional, Protocol
 from ..models import StartWorkflowRequest, Task, TaskDef, TaskStatus, WorkflowStatus, WorkflowTask
 from . import expressions
 from .definitions import iteration_ref
-from .ids import new_id as _new_id
 from .state import PENDING, SUCCESSFUL, WorkflowState
 from .tasks import TerminateWorkflow, kind_of
 
@@ -53,7 +53,7 @@ class Context:
     """One transition of one workflow: its state, the time, the engine's services, and what changed."""
 
     def __init__(self, state: WorkflowState, now: int, services: Services,
-                 new_id: Callable[[], str] = _new_id):
+                 new_id: Callable[[], str] = lambda: str(uuid.uuid4())):
         self.state = state
         self.now = now
         self.services = services

@@ -38,7 +38,6 @@ from ..models import (
 from . import decider, search, summaries, timeouts, validation
 from ..clock import SystemClock
 from .definitions import DefinitionIndex
-from .ids import new_id
 from .state import ENDED, PENDING, WorkflowState
 from .store import Store
 from .system_tasks import SYSTEM_QUEUE, SystemTaskRunner
@@ -312,7 +311,7 @@ class Engine(Operations, TimeoutChecks):
     def _terminate(self, tx: Transition, workflow_id: str, reason: Optional[str],
                    trigger_failure_workflow: bool = False) -> None:
         state = self._state(workflow_id)
-        if WorkflowStatus(state.workflow.status).is_terminal:
+        if state.workflow.status in ENDED:
             return
         ctx = self._context(tx, state)
         ctx.end(WorkflowStatus.TERMINATED.value, reason)
@@ -323,7 +322,7 @@ class Engine(Operations, TimeoutChecks):
         def pause(tx: Transition) -> None:
             state = self._state(workflow_id)
             wf = state.workflow
-            if WorkflowStatus(wf.status).is_terminal:
+            if wf.status in ENDED:
                 raise ConflictError(
                     f"Workflow: {workflow_id} has ended, status cannot be updated. Current status: {wf.status}")
             if wf.status != WorkflowStatus.PAUSED.value:
@@ -356,7 +355,7 @@ class Engine(Operations, TimeoutChecks):
         with self._lock:
             ids = self._store.workflow_ids(name, correlation_id=correlation_id)
             found = [self.get_workflow(i, include_tasks) for i in ids]
-        return [w for w in found if include_closed or not WorkflowStatus(w.status).is_terminal]
+        return [w for w in found if include_closed or w.status not in ENDED]
 
     def get_workflows_by_correlation_ids(self, name: str, correlation_ids: list[str], include_closed: bool = False,
                                          include_tasks: bool = False) -> dict[str, list[Workflow]]:
@@ -371,7 +370,7 @@ class Engine(Operations, TimeoutChecks):
                     status = self._state(workflow_id).workflow.status
                 except NotFoundError:
                     status = None  # the removal below says so
-                if status is not None and not WorkflowStatus(status).is_terminal:
+                if status is not None and status not in ENDED:
                     raise BadRequestError(f"Cannot archive workflow: {workflow_id} with status: {status}")
             if not self._store.delete_workflow(workflow_id):
                 raise NotFoundError(f"Workflow with id: {workflow_id} not found.")
@@ -846,7 +845,7 @@ class Engine(Operations, TimeoutChecks):
             task.reason_for_incompletion = (f"Sub workflow {child.workflow_name}.{child.workflow_version}/"
                                             f"{child.workflow_id} failure reason: {child.reason_for_incompletion}")
         task.end_time = task.update_time = self._clock.now()
-        if WorkflowStatus(state.workflow.status).is_terminal:
+        if state.workflow.status in ENDED:
             tx.mark(state, [task])
         else:
             self._decide(tx, state, [task])
@@ -861,12 +860,12 @@ class Engine(Operations, TimeoutChecks):
                 strategy = request.idempotency_strategy or "FAIL"
                 if strategy == "RETURN_EXISTING":
                     return existing[0]
-                if strategy == "FAIL" or not WorkflowStatus(existing[1]).is_terminal:
+                if strategy == "FAIL" or existing[1] not in ENDED:
                     raise ConflictError(f"Workflow {definition.name} with idempotencyKey {request.idempotency_key} "
                                         f"already exists: {existing[0]} ({existing[1]})")
         now = self._clock.now()
         wf = Workflow(
-            workflow_id=new_id(), status=WorkflowStatus.RUNNING.value,
+            workflow_id=str(uuid.uuid4()), status=WorkflowStatus.RUNNING.value,
             input=_with_template(request.input, definition.input_template),
             output={}, correlation_id=request.correlation_id, priority=request.priority or 0,
             task_to_domain=request.task_to_domain or {}, variables=dict(definition.variables or {}),

@@ -23,7 +23,7 @@ from ..models import (
     WorkflowTestRequest,
 )
 from . import decider, testing, validation
-from .state import PENDING, WorkflowState
+from .state import ENDED, PENDING, WorkflowState
 from .tasks import kind_of
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class Operations:
     def _retry(self, tx: Transition, workflow_id: str, resume_subworkflow_tasks: bool) -> None:
         state = self._state(workflow_id)
         wf = state.workflow
-        if not WorkflowStatus(wf.status).is_terminal:
+        if wf.status not in ENDED:
             raise NotFoundError(f"Workflow is still running.  status={wf.status}")
         if not wf.tasks:
             raise ConflictError("Workflow has not started yet")
@@ -118,7 +118,7 @@ class Operations:
         task.executed = False
         task.end_time = 0
         parent.refresh(task)
-        if WorkflowStatus(parent.workflow.status).is_terminal:
+        if parent.workflow.status in ENDED:
             parent.workflow.status = WorkflowStatus.RUNNING.value
             parent.workflow.reason_for_incompletion = None
             parent.workflow.end_time = 0
@@ -137,7 +137,7 @@ class Operations:
         def restart(tx: Transition) -> None:
             state = self._state(workflow_id)
             wf = state.workflow
-            if not WorkflowStatus(wf.status).is_terminal:
+            if wf.status not in ENDED:
                 raise ConflictError(f"Workflow {workflow_id} is still {wf.status}, only ended workflows restart")
             if wf.status == WorkflowStatus.COMPLETED.value and state.definition.restartable is False:
                 raise NotFoundError(f"Workflow {workflow_id} is COMPLETED and its definition is not restartable")
@@ -155,7 +155,7 @@ class Operations:
         def rerun(tx: Transition) -> str:
             state = self._state(workflow_id)
             wf = state.workflow
-            if not WorkflowStatus(wf.status).is_terminal:
+            if wf.status not in ENDED:
                 raise ConflictError(f"Workflow {workflow_id} is still {wf.status}, only ended workflows rerun")
             path = None
             if request.re_run_from_task_id:
@@ -164,7 +164,7 @@ class Operations:
                     raise bad_request("reRunFromTaskId", f"no task {request.re_run_from_task_id} in workflow "
                                       f"{workflow_id} or its sub-workflows", request.re_run_from_task_id)
                 for child, _ in path[1:]:
-                    if not WorkflowStatus(child.workflow.status).is_terminal:
+                    if child.workflow.status not in ENDED:
                         raise ConflictError(f"Workflow {child.workflow.workflow_id} is still "
                                             f"{child.workflow.status}, only ended workflows rerun")
             if request.correlation_id is not None:
