@@ -265,8 +265,10 @@ def test_rerun_with_a_new_workflow_input(api):
     assert [(t.reference_task_name, t.input_data["v"]) for t in wf.tasks] == [("a", 2)]
     for ref in ("a", "b"):
         api.update_task_by_ref_name(wf_id, ref, "COMPLETED", {})
+    done = wait_for(api, wf_id)  # real Conductor ends the workflow asynchronously after b's update
+    assert done.status == "COMPLETED"
 
-    b = api.get_workflow(wf_id).tasks[1]
+    b = done.tasks[1]
     api.rerun_workflow(wf_id, RerunWorkflowRequest(re_run_from_task_id=b.task_id, workflow_input={"v": 3},
                                                    task_input={"v": "given"}))
     wf = api.get_workflow(wf_id)
